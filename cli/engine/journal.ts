@@ -1,0 +1,156 @@
+/**
+ * The journal: the one serialisable record of a scenario run. The HTML, JUnit and
+ * JSON reporters and the exit code read it and nothing else.
+ */
+import type { Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario } from './scenario-schema.ts';
+
+export const JOURNAL_VERSION = 1;
+
+/** How a run ended. `passed`/`failed` are verdicts on the target; `error` means the harness or stack failed. */
+export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** Latency distribution in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One second of a load step, for charts. */
+export interface LoadSecond {
+  /** Milliseconds since the timeline started (start of this second). */
+  tMs: number;
+  requests: number;
+  errors: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface LoadRecord {
+  step: string;
+  spec: LoadSpec;
+  startedMs: number;
+  endedMs: number;
+  requests: number;
+  /** Responses outside 2xx plus transport errors and timeouts. */
+  errors: number;
+  /** Response counts by status code; transport errors under "error", timeouts under "timeout". */
+  statusCounts: Record<string, number>;
+  /** Latency as each response measured it. */
+  latency: LatencySummary;
+  /**
+   * Latency corrected for coordinated omission: for every response slower than the
+   * intended inter-request interval of its connection, the requests that should have
+   * been sent meanwhile are counted with their waiting time. Expectations use this one.
+   */
+  correctedLatency: LatencySummary;
+  /** Requests per second actually achieved. */
+  achievedRate: number;
+  series: LoadSecond[];
+}
+
+export interface FaultRecord {
+  step: string;
+  spec: FaultSpec;
+  /** What was done, in words: "toxic latency 800ms on proxy postgres". */
+  description: string;
+  injectedMs: number | null;
+  revertedMs: number | null;
+  injectError?: string;
+  revertError?: string;
+}
+
+export interface ProbeSample {
+  tMs: number;
+  ok: boolean;
+  status: number | null;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface ProbeRecord {
+  name: string;
+  spec: ProbeSpec;
+  samples: ProbeSample[];
+}
+
+export interface SteadyCheckResult {
+  probe: string;
+  description: string;
+  passed: boolean;
+  attempts: number;
+  last: ProbeSample | null;
+}
+
+export interface ExpectationResult {
+  id: string;
+  kind: Expectation['kind'];
+  clause: string;
+  text: string;
+  /** What was asserted, in words: "p95 of health-load < 200 ms". */
+  assertion: string;
+  passed: boolean;
+  /** What was measured, in words: "p95 = 4.1 ms over 1500 requests". */
+  observed: string;
+  /** Numbers behind the verdict, for reports. */
+  evidence: Record<string, unknown>;
+}
+
+export interface TimelineEntry {
+  step: string;
+  kind: 'load' | 'fault';
+  plannedAtMs: number;
+  plannedForMs: number | null;
+  startedMs: number | null;
+  endedMs: number | null;
+  error?: string;
+}
+
+export interface JournalEvent {
+  tMs: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface Journal {
+  journalVersion: typeof JOURNAL_VERSION;
+  runId: string;
+  scenario: {
+    id: string;
+    title: string;
+    kind: Scenario['kind'];
+    description?: string;
+    covers: string[];
+    file: string;
+  };
+  status: RunStatus;
+  /** Why the run ended as it did, when it did not simply pass. */
+  reason?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  timelineDurationMs: number;
+  environment: {
+    chaosctl: string;
+    node: string;
+    platform: string;
+    stackMode: 'local' | 'docker';
+    /** Target configuration this run set (scenario overrides); listed in every report. */
+    targetOverrides: Record<string, string>;
+    sabotage: string[];
+    /** Service versions and endpoints, no secrets. */
+    services: Record<string, string>;
+  };
+  steadyState: { before: SteadyCheckResult[]; after: SteadyCheckResult[] };
+  timeline: TimelineEntry[];
+  loads: LoadRecord[];
+  faults: FaultRecord[];
+  probes: ProbeRecord[];
+  expectations: ExpectationResult[];
+  events: JournalEvent[];
+}

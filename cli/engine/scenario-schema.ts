@@ -1,0 +1,200 @@
+/**
+ * The one scenario schema. The TypeScript types, the runtime validator and
+ * scenarios/schema.json (for editors) all come from the definitions below.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.ts';
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as 250ms, 5s or 2m' })
+  .describe('A duration: a number and a unit, ms | s | m | h (e.g. 250ms, 5s).');
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, { message: 'use lower-case letters, digits and dashes, starting with a letter' });
+
+const urlPath = z.string().regex(/^\/[^\s]*$/, { message: 'expected a path starting with /' });
+
+/** HTTP load against the target at an open arrival rate. */
+export const HttpLoadSchema = z
+  .object({
+    driver: z.literal('http'),
+    path: urlPath.describe('Path on the target HTTP side, e.g. /health.'),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    rate: z.number().positive().max(5000).describe('Requests per second, across all connections.'),
+    connections: z.number().int().positive().max(200).default(10),
+    timeout: duration.default('10s').describe('A request slower than this counts as an error.'),
+  })
+  .strict();
+
+export const LoadSchema = z.discriminatedUnion('driver', [HttpLoadSchema]);
+
+/** A network fault on one dependency's Toxiproxy proxy. */
+export const ToxiproxyFaultSchema = z
+  .object({
+    driver: z.literal('toxiproxy'),
+    proxy: name.describe('The proxy in front of a dependency: postgres, telegram, yookassa, cryptopay.'),
+    toxic: z.enum(['latency', 'timeout', 'reset_peer', 'down']).describe('"down" disables the proxy: new and open connections fail.'),
+    latency: duration.optional().describe('latency: added delay.'),
+    jitter: duration.optional().describe('latency: random extra delay, up to this much.'),
+    timeout: duration.optional().describe('timeout / reset_peer: close the connection after this long (0ms = hold it open for timeout).'),
+    stream: z.enum(['upstream', 'downstream']).default('downstream'),
+    toxicity: z.number().min(0).max(1).default(1).describe('Share of connections affected.'),
+  })
+  .strict();
+
+/** A fault on a whole service of the stack: a process in local mode, a container in docker mode. */
+export const ServiceFaultSchema = z
+  .object({
+    driver: z.literal('service'),
+    service: z.enum(['postgres', 'toxiproxy', 'target']).describe('The stack service to act on.'),
+    action: z.enum(['stop', 'restart', 'pause', 'kill']).describe('stop/kill: down until reverted; pause: frozen until reverted; restart: stop then start.'),
+  })
+  .strict();
+
+export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema]);
+
+export const StepSchema = z
+  .object({
+    name: name.describe('Unique within the scenario; windows and expectations refer to it.'),
+    at: duration.default('0s').describe('When the step starts, from the start of the timeline.'),
+    for: duration.optional().describe('How long a load runs or a fault stays in place. A fault without it is reverted at the end of the timeline.'),
+    load: LoadSchema.optional(),
+    fault: FaultSchema.optional(),
+  })
+  .strict()
+  .refine((step) => (step.load === undefined) !== (step.fault === undefined), {
+    message: 'a step has exactly one of "load" or "fault"',
+  });
+
+export const HttpProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('http'),
+    path: urlPath,
+    every: duration.default('250ms').describe('Sampling interval on the run clock.'),
+    timeout: duration.default('2s').describe('A sample slower than this is recorded as a timeout.'),
+  })
+  .strict();
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema]);
+
+/** What one probe sample must satisfy. Every field given must hold. */
+export const ConditionSchema = z
+  .object({
+    status: z.number().int().min(100).max(599).optional().describe('HTTP status equals this.'),
+    latencyBelow: duration.optional().describe('The sample answered faster than this.'),
+  })
+  .strict()
+  .refine((c) => c.status !== undefined || c.latencyBelow !== undefined, { message: 'a condition needs status and/or latencyBelow' });
+
+/** A slice of the run clock. Without during/after it is the whole timeline. */
+export const WindowSchema = z
+  .object({
+    during: name.optional().describe('While this fault step is in place (from applied to reverted).'),
+    after: name.optional().describe('From the moment this fault step was reverted.'),
+    within: duration.optional().describe('Only with "after": the window ends this long after the revert.'),
+    skipFirst: duration.optional().describe('Ignore samples in the first part of the window (settling time).'),
+  })
+  .strict()
+  .refine((w) => !(w.during !== undefined && w.after !== undefined), { message: 'use "during" or "after", not both' })
+  .refine((w) => w.within === undefined || w.after !== undefined, { message: '"within" goes with "after"' });
+
+const expectationBase = {
+  id: name.optional().describe('Stable id for reports and JUnit; derived from the kind when absent.'),
+  clause: z.string().min(1).describe('The seed row this proves, e.g. L11, C1, §3 DB, §4 DB down.'),
+  text: z.string().min(1).describe("The seed's own words this expectation proves."),
+};
+
+export const LatencyExpectationSchema = z
+  .object({
+    ...expectationBase,
+    kind: z.literal('latency'),
+    load: name.describe('The load step whose latency is measured.'),
+    percentile: z.number().gt(0).max(100).default(95),
+    below: duration,
+  })
+  .strict();
+
+export const ErrorsExpectationSchema = z
+  .object({
+    ...expectationBase,
+    kind: z.literal('errors'),
+    load: name,
+    max: z.number().int().min(0).default(0).describe('Most failed requests allowed (non-2xx, timeouts, socket errors).'),
+  })
+  .strict();
+
+export const ProbeExpectationSchema = z
+  .object({
+    ...expectationBase,
+    kind: z.literal('probe'),
+    probe: name,
+    window: WindowSchema.default({}),
+    mode: z
+      .enum(['always', 'eventually', 'never'])
+      .default('always')
+      .describe('always: every sample in the window; eventually: at least one; never: none.'),
+    condition: ConditionSchema,
+    minSamples: z.number().int().min(1).default(3).describe('Fewer samples in the window is a failed expectation, not a pass.'),
+  })
+  .strict();
+
+export const ExpectationSchema = z.discriminatedUnion('kind', [
+  LatencyExpectationSchema,
+  ErrorsExpectationSchema,
+  ProbeExpectationSchema,
+]);
+
+export const SteadyCheckSchema = z
+  .object({
+    probe: name,
+    condition: ConditionSchema,
+    within: duration.default('15s').describe('Keep sampling until the condition holds, at most this long.'),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    id: z.string().regex(/^[A-Z][A-Z0-9_-]*$/, { message: 'an id is upper-case, e.g. L11 or C1' }),
+    title: z.string().min(1),
+    kind: z.enum(['load', 'chaos']),
+    description: z.string().optional(),
+    covers: z.array(z.string().min(1)).min(1).describe('Seed rows this scenario proves.'),
+    target: z
+      .object({ env: z.record(z.string(), z.string()).default({}).describe('Target configuration overrides for this run; the report lists them.') })
+      .strict()
+      .default({ env: {} }),
+    probes: z.array(ProbeSchema).default([]),
+    steadyState: z.array(SteadyCheckSchema).default([]).describe('Checked before the timeline and again after every fault is reverted.'),
+    timeline: z
+      .object({
+        duration: duration.optional().describe('Total length; defaults to the end of the last step.'),
+        steps: z.array(StepSchema).min(1),
+      })
+      .strict(),
+    expect: z.array(ExpectationSchema).min(1),
+  })
+  .strict();
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Step = z.output<typeof StepSchema>;
+export type LoadSpec = z.output<typeof LoadSchema>;
+export type HttpLoadSpec = z.output<typeof HttpLoadSchema>;
+export type FaultSpec = z.output<typeof FaultSchema>;
+export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
+export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
+export type ProbeSpec = z.output<typeof ProbeSchema>;
+export type Condition = z.output<typeof ConditionSchema>;
+export type Window = z.output<typeof WindowSchema>;
+export type Expectation = z.output<typeof ExpectationSchema>;
+export type SteadyCheck = z.output<typeof SteadyCheckSchema>;
+
+/** The JSON Schema editors use (scenarios/schema.json), derived from ScenarioSchema. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://chaosctl.dev/schema/scenario.json', title: 'chaosctl scenario' };
+}

@@ -1,0 +1,69 @@
+/**
+ * Stack providers bring up the target and its dependencies and act on them as
+ * services. Scenario files name services (postgres, toxiproxy, target) and run
+ * unchanged whichever provider is underneath.
+ */
+
+export type StackMode = 'local' | 'docker';
+export type ServiceName = 'postgres' | 'toxiproxy' | 'target';
+export const SERVICE_NAMES: readonly ServiceName[] = ['postgres', 'toxiproxy', 'target'];
+
+/** A Toxiproxy proxy between the target and one dependency. */
+export interface ProxyEndpoint {
+  name: string;
+  /** Where the target connects: 127.0.0.1:PORT on the proxy. */
+  listen: string;
+  /** The real dependency: 127.0.0.1:PORT. */
+  upstream: string;
+}
+
+/** Everything a run needs to reach the stack. Addresses are always on 127.0.0.1. */
+export interface StackEndpoints {
+  /** Base URL of the target's HTTP side, e.g. http://127.0.0.1:41234 */
+  targetUrl: string;
+  /** Base URL of the Toxiproxy API, e.g. http://127.0.0.1:8474 */
+  toxiproxyUrl: string;
+  /** Direct connection string to PostgreSQL (the harness's own checks; never through the proxy). */
+  databaseUrl: string;
+  proxies: Record<string, ProxyEndpoint>;
+}
+
+/** How the target is configured; a running target with a different config is restarted. */
+export interface TargetConfig {
+  /** Extra environment for the target (scenario overrides). */
+  env: Record<string, string>;
+  /** Sabotage switches to turn on (test-only; see docs/sabotage.md). */
+  sabotage: string[];
+}
+
+export interface ServiceStatus {
+  name: ServiceName;
+  running: boolean;
+  /** pid, port, data dir …, for `chaosctl status`. */
+  detail: string;
+}
+
+/** Operations the service fault driver uses. Each is idempotent where it can be. */
+export interface ServiceControl {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  kill(): Promise<void>;
+  isRunning(): Promise<boolean>;
+  /** Bring the service back to running from whatever state a fault left: resume if paused, start if stopped. */
+  ensureRunning(): Promise<void>;
+}
+
+export interface StackProvider {
+  readonly mode: StackMode;
+  /** Starts whatever is not running (or restarts the target when its config differs) and returns the endpoints. */
+  up(config: TargetConfig, progress?: (line: string) => void): Promise<StackEndpoints>;
+  /** Stops everything and removes throwaway data. Safe to call twice and when nothing runs. */
+  down(progress?: (line: string) => void): Promise<void>;
+  status(): Promise<ServiceStatus[]>;
+  /** Endpoints of a running stack, or null when there is none. */
+  endpoints(): Promise<StackEndpoints | null>;
+  service(name: ServiceName): ServiceControl;
+}
