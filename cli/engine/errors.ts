@@ -34,6 +34,7 @@ export const ERRORS = {
   CHAOSCTL_E_DRIVER: { exit: 'stackFailure', message: '{driver} driver failed to {operation} {target}: {detail}' },
   CHAOSCTL_E_REVERT: { exit: 'stackFailure', message: 'could not revert {count} fault(s); run `chaosctl recover`: {detail}' },
   CHAOSCTL_E_STATE: { exit: 'stackFailure', message: 'state file {file} is unreadable: {detail}' },
+  CHAOSCTL_E_BUSY: { exit: 'stackFailure', message: 'another chaosctl run (pid {pid}) is using {dir}; wait for it or stop it' },
   CHAOSCTL_E_INTERRUPTED: { exit: 'interrupted', message: 'interrupted by {signal}; faults reverted' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -59,7 +59,11 @@ export interface FaultRecord {
   spec: FaultSpec;
   /** What was done, in words: "toxic latency 800ms on proxy postgres". */
   description: string;
+  /** When the fault was in place (inject finished), on the run clock. */
   injectedMs: number | null;
+  /** When its revert began: the fault was in place until then. */
+  revertStartedMs: number | null;
+  /** When its revert finished: the dependency is back from then on. */
   revertedMs: number | null;
   injectError?: string;
   revertError?: string;

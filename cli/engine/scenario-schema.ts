@@ -112,7 +112,7 @@ export const LatencyExpectationSchema = z
     ...expectationBase,
     kind: z.literal('latency'),
     load: name.describe('The load step whose latency is measured.'),
-    percentile: z.number().gt(0).max(100).default(95),
+    percentile: z.literal([50, 90, 95, 99, 100]).default(95).describe('Which percentile: 50, 90, 95, 99, or 100 for the maximum.'),
     below: duration,
   })
   .strict();

@@ -1,0 +1,32 @@
+/** Plain progress lines on stderr, built only from run events. */
+import { formatMs } from '../engine/duration.ts';
+import type { EventBus } from '../engine/events.ts';
+
+const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', interrupted: 'INTERRUPTED' };
+
+function stamp(tMs: number): string {
+  return `[${(tMs / 1000).toFixed(1).padStart(6)}s]`;
+}
+
+/** Subscribes a line printer; returns a function that unsubscribes it. */
+export function attachProgress(bus: EventBus, write: (line: string) => void, options: { everySeconds?: number } = {}): () => void {
+  const every = options.everySeconds ?? 5;
+  const offs = [
+    bus.on('run:start', (e) => write(`\n▶ ${e.scenarioId}  ${e.title}  (timeline ${formatMs(e.timelineMs)})`)),
+    bus.on('stack:progress', (e) => write(`  stack: ${e.line}`)),
+    bus.on('steady:checked', (e) =>
+      write(`  steady state ${e.phase}: ${e.result.description} — ${e.result.passed ? 'ok' : `NOT MET after ${e.result.attempts} sample(s)`}`),
+    ),
+    bus.on('log', (e) => write(`  ${stamp(e.tMs)} ${e.level === 'info' ? '' : `${e.level.toUpperCase()} `}${e.message}`)),
+    bus.on('load:second', (e) => {
+      const second = Math.round(e.second.tMs / 1000);
+      if (second % every !== 0) return;
+      write(`  ${stamp(e.second.tMs)} ${e.step}: ${e.second.requests} req/s, p95 ${formatMs(e.second.p95Ms)}, ${e.second.errors} failed`);
+    }),
+    bus.on('expectation', ({ result }) =>
+      write(`  ${result.passed ? '✓' : '✗'} ${result.clause} ${result.id}: ${result.assertion} — ${result.observed}`),
+    ),
+    bus.on('run:end', (e) => write(`${MARK[e.status] ?? e.status} ${e.scenarioId} in ${formatMs(e.durationMs)}${e.reason ? ` — ${e.reason}` : ''}`)),
+  ];
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,41 @@
+/** Whole-service faults (stop, restart, pause, kill), carried out by the stack provider. */
+import { ChaosError } from '../../engine/errors.ts';
+import type { ServiceFaultSpec } from '../../engine/scenario-schema.ts';
+import type { FaultDriver } from './types.ts';
+
+const WORDS: Record<ServiceFaultSpec['action'], string> = {
+  stop: 'stopped',
+  restart: 'restarted',
+  pause: 'paused (frozen)',
+  kill: 'killed (SIGKILL)',
+};
+
+function wrap(operation: string, spec: ServiceFaultSpec, error: unknown): ChaosError {
+  if (error instanceof ChaosError && error.code !== 'CHAOSCTL_E_DRIVER') return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ChaosError('CHAOSCTL_E_DRIVER', { driver: 'service', operation, target: spec.service, detail }, { cause: error });
+}
+
+export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
+  describe(spec) {
+    return `${spec.service} ${WORDS[spec.action]}`;
+  },
+
+  async inject(_step, spec, ctx) {
+    const service = ctx.stack.service(spec.service);
+    try {
+      await service[spec.action]();
+    } catch (error) {
+      throw wrap(spec.action, spec, error);
+    }
+  },
+
+  async revert(_step, spec, ctx) {
+    // Whatever the action left (stopped, frozen, killed, half-restarted), the way back is the same.
+    try {
+      await ctx.stack.service(spec.service).ensureRunning();
+    } catch (error) {
+      throw wrap('bring back', spec, error);
+    }
+  },
+};

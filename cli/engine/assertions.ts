@@ -1,0 +1,141 @@
+/**
+ * Evaluates a scenario's expectations against what a run recorded. Pure: the
+ * input is the journal's measurements, the output a verdict with evidence.
+ */
+import { formatMs, toMs } from './duration.ts';
+import type { ExpectationResult, FaultRecord, Journal, LatencySummary, ProbeSample } from './journal.ts';
+import type { Condition, Expectation, Window } from './scenario-schema.ts';
+
+/** What the evaluation reads from a journal. */
+export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs'>;
+
+/** A slice of the run clock, [startMs, endMs]. */
+export interface ResolvedWindow {
+  startMs: number;
+  endMs: number;
+  label: string;
+}
+
+const PERCENTILE_FIELD: Record<number, keyof LatencySummary> = { 50: 'p50', 90: 'p90', 95: 'p95', 99: 'p99', 100: 'max' };
+
+export function describeCondition(condition: Condition): string {
+  const parts: string[] = [];
+  if (condition.status !== undefined) parts.push(`status ${condition.status}`);
+  if (condition.latencyBelow !== undefined) parts.push(`latency < ${formatMs(toMs(condition.latencyBelow))}`);
+  return parts.join(' and ');
+}
+
+/** Whether one probe sample satisfies a condition; the reason when it does not. */
+export function checkCondition(sample: ProbeSample, condition: Condition): { ok: boolean; why: string } {
+  if (condition.status !== undefined && sample.status !== condition.status) {
+    const got = sample.status === null ? (sample.error ?? 'no response') : `status ${sample.status}`;
+    return { ok: false, why: `${got}, wanted status ${condition.status}` };
+  }
+  if (condition.latencyBelow !== undefined) {
+    const limit = toMs(condition.latencyBelow);
+    if (!(sample.latencyMs < limit)) return { ok: false, why: `took ${formatMs(sample.latencyMs)}, limit ${formatMs(limit)}` };
+  }
+  return { ok: true, why: '' };
+}
+
+/** Turns a window spec into clock times, or explains why it cannot (the fault never happened). */
+export function resolveWindow(window: Window, faults: readonly FaultRecord[], timelineMs: number): ResolvedWindow | { error: string } {
+  const skip = window.skipFirst ? toMs(window.skipFirst) : 0;
+  const stepName = window.during ?? window.after;
+  if (stepName === undefined) return { startMs: skip, endMs: timelineMs, label: 'whole timeline' };
+  const fault = faults.find((f) => f.step === stepName);
+  if (!fault || fault.injectedMs === null) return { error: `fault "${stepName}" was never in place` };
+  if (window.during !== undefined) {
+    const endMs = fault.revertStartedMs ?? timelineMs;
+    return { startMs: fault.injectedMs + skip, endMs, label: `during ${stepName}` };
+  }
+  if (fault.revertedMs === null) return { error: `fault "${stepName}" was never reverted` };
+  const endMs = window.within ? fault.revertedMs + toMs(window.within) : timelineMs;
+  const label = window.within ? `within ${formatMs(toMs(window.within))} after ${stepName}` : `after ${stepName}`;
+  return { startMs: fault.revertedMs + skip, endMs, label };
+}
+
+/** Samples that started and finished inside the window. */
+export function samplesIn(samples: readonly ProbeSample[], window: ResolvedWindow): ProbeSample[] {
+  return samples.filter((s) => s.tMs >= window.startMs && s.tMs + s.latencyMs <= window.endMs);
+}
+
+function result(expectation: Expectation, id: string, assertion: string, passed: boolean, observed: string, evidence: Record<string, unknown>): ExpectationResult {
+  return { id, kind: expectation.kind, clause: expectation.clause, text: expectation.text, assertion, passed, observed, evidence };
+}
+
+export function evaluateExpectation(expectation: Expectation, id: string, m: Measurements): ExpectationResult {
+  switch (expectation.kind) {
+    case 'latency': {
+      const field = PERCENTILE_FIELD[expectation.percentile] as keyof LatencySummary;
+      const limit = toMs(expectation.below);
+      const label = expectation.percentile === 100 ? 'max' : `p${expectation.percentile}`;
+      const assertion = `${label} latency of ${expectation.load} < ${formatMs(limit)}`;
+      const load = m.loads.find((l) => l.step === expectation.load);
+      if (!load || load.correctedLatency.count === 0) {
+        return result(expectation, id, assertion, false, `no responses recorded for ${expectation.load}`, { requests: load?.requests ?? 0 });
+      }
+      const value = load.correctedLatency[field];
+      return result(expectation, id, assertion, value < limit, `${label} = ${formatMs(value)} over ${load.correctedLatency.count} responses (raw ${label} ${formatMs(load.latency[field])})`, {
+        value,
+        raw: load.latency[field],
+        limitMs: limit,
+        responses: load.correctedLatency.count,
+      });
+    }
+    case 'errors': {
+      const assertion = `failed requests of ${expectation.load} ≤ ${expectation.max}`;
+      const load = m.loads.find((l) => l.step === expectation.load);
+      if (!load || load.requests === 0) return result(expectation, id, assertion, false, `no requests recorded for ${expectation.load}`, {});
+      const breakdown = Object.entries(load.statusCounts)
+        .filter(([code]) => !/^2\d\d$/.test(code))
+        .map(([code, n]) => `${code}×${n}`)
+        .join(', ');
+      return result(expectation, id, assertion, load.errors <= expectation.max, `${load.errors} of ${load.requests} failed${breakdown ? ` (${breakdown})` : ''}`, {
+        errors: load.errors,
+        requests: load.requests,
+        statusCounts: load.statusCounts,
+      });
+    }
+    case 'probe':
+      return evaluateProbe(expectation, id, m);
+  }
+}
+
+function evaluateProbe(expectation: Extract<Expectation, { kind: 'probe' }>, id: string, m: Measurements): ExpectationResult {
+  const conditionText = describeCondition(expectation.condition);
+  const window = resolveWindow(expectation.window, m.faults, m.timelineDurationMs);
+  const windowText = 'error' in window ? 'in its window' : window.label;
+  const assertion = `${expectation.probe}: ${expectation.mode} ${conditionText} ${windowText}`;
+  if ('error' in window) return result(expectation, id, assertion, false, window.error, {});
+  const probe = m.probes.find((p) => p.name === expectation.probe);
+  const samples = samplesIn(probe?.samples ?? [], window);
+  const evidence: Record<string, unknown> = { windowStartMs: window.startMs, windowEndMs: window.endMs, samples: samples.length };
+  if (samples.length < expectation.minSamples) {
+    return result(expectation, id, assertion, false, `only ${samples.length} sample(s) in the window, need ${expectation.minSamples}`, evidence);
+  }
+  const checks = samples.map((s) => ({ sample: s, ...checkCondition(s, expectation.condition) }));
+  const matching = checks.filter((c) => c.ok);
+  const maxLatency = Math.max(...samples.map((s) => s.latencyMs));
+  evidence.matching = matching.length;
+  evidence.maxLatencyMs = maxLatency;
+  const tally = `${matching.length}/${samples.length} samples matched, slowest ${formatMs(maxLatency)}`;
+  switch (expectation.mode) {
+    case 'always': {
+      const first = checks.find((c) => !c.ok);
+      if (!first) return result(expectation, id, assertion, true, tally, evidence);
+      return result(expectation, id, assertion, false, `${tally}; first miss at ${formatMs(first.sample.tMs)}: ${first.why}`, evidence);
+    }
+    case 'eventually': {
+      const first = matching[0];
+      if (!first) return result(expectation, id, assertion, false, `${tally}; never matched`, evidence);
+      evidence.firstMatchMs = first.sample.tMs;
+      return result(expectation, id, assertion, true, `${tally}; first match ${formatMs(first.sample.tMs - window.startMs)} into the window`, evidence);
+    }
+    case 'never': {
+      const first = matching[0];
+      if (!first) return result(expectation, id, assertion, true, tally, evidence);
+      return result(expectation, id, assertion, false, `${tally}; matched at ${formatMs(first.sample.tMs)}`, evidence);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Writes scenarios/schema.json, the JSON Schema editors use for scenario files,
+ * from the zod scenario schema. Run with `npm run schema`; the drift test
+ * (test/engine/schema-drift.test.ts) fails when the file is out of date.
+ */
+import { realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
+import { scenarioJsonSchema } from './scenario-schema.ts';
+
+/** Where the generated schema lives. */
+export const SCHEMA_FILE = path.join(DEFAULT_SCENARIO_DIR, 'schema.json');
+
+/** The exact text of scenarios/schema.json: 2-space JSON and a trailing newline. */
+export function renderSchemaFile(): string {
+  return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+}
+
+/** Writes the schema file and returns its path. */
+export function writeSchemaFile(file: string = SCHEMA_FILE): string {
+  writeFileSync(file, renderSchemaFile());
+  return file;
+}
+
+/** True when this module is the script node was started with, not an import (e.g. from a test). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const written = writeSchemaFile();
+  process.stdout.write(`wrote ${path.relative(process.cwd(), written) || written}\n`);
+}

@@ -1,0 +1,401 @@
+/**
+ * Inline SVG charts for the HTML report. Every chart shares one horizontal layout and
+ * one clock scale, so a fault band sits at the same x in every chart of a report.
+ * All functions are pure: data in, SVG markup out.
+ */
+import type { FaultRecord, Journal, LoadRecord, ProbeRecord, ProbeSample, TimelineEntry } from '../cli/engine/journal.ts';
+import { escapeMarkup } from './escape.ts';
+
+/** Width of every chart's viewBox. */
+export const CHART_WIDTH = 960;
+/** Space left of the plot area, for the value axis. */
+export const PLOT_LEFT = 64;
+/** Space right of the plot area. */
+export const PLOT_RIGHT = 20;
+
+/** Maps a value in a domain to a coordinate. */
+export type Scale = (value: number) => number;
+
+/** A value axis: its scale and the values to label. */
+export interface ValueAxis {
+  scale: Scale;
+  ticks: number[];
+  log: boolean;
+}
+
+/** A span of the run clock during which a fault was in place, for shading. */
+export interface FaultWindow {
+  step: string;
+  label: string;
+  startMs: number;
+  endMs: number;
+  reverted: boolean;
+}
+
+/** Straight-line mapping from domain to range; a zero-width domain maps everything to the range start. */
+export function linearScale(domain: readonly [number, number], range: readonly [number, number]): Scale {
+  const [d0, d1] = domain;
+  const [r0, r1] = range;
+  const span = d1 - d0;
+  if (span === 0 || !Number.isFinite(span)) return () => r0;
+  return (value) => r0 + ((value - d0) / span) * (r1 - r0);
+}
+
+/** Logarithmic mapping for a positive domain; values outside it are clamped to its ends. */
+export function logScale(domain: readonly [number, number], range: readonly [number, number]): Scale {
+  const inner = linearScale([Math.log10(domain[0]), Math.log10(domain[1])], range);
+  return (value) => inner(Math.log10(Math.min(Math.max(value, domain[0]), domain[1])));
+}
+
+/** The part of the run clock the charts show, in ms: the timeline, stretched to anything recorded after it (at least 1 s). */
+export function clockExtentMs(journal: Journal): number {
+  const ends: number[] = [journal.timelineDurationMs];
+  for (const entry of journal.timeline) ends.push(entry.endedMs ?? 0, entry.plannedAtMs + (entry.plannedForMs ?? 0));
+  for (const load of journal.loads) {
+    ends.push(load.endedMs);
+    for (const second of load.series) ends.push(second.tMs + 1000);
+  }
+  for (const fault of journal.faults) ends.push(fault.injectedMs ?? 0, fault.revertedMs ?? 0);
+  for (const probe of journal.probes) for (const sample of probe.samples) ends.push(sample.tMs);
+  return Math.max(1000, maxOf(ends.filter(Number.isFinite)));
+}
+
+/** The x coordinate of a moment on the run clock (ms), for a chart spanning `extentMs`. */
+export function clockScale(extentMs: number): Scale {
+  return linearScale([0, extentMs], [PLOT_LEFT, CHART_WIDTH - PLOT_RIGHT]);
+}
+
+/** Tick positions on the run clock (ms): round seconds or minutes, at most eight intervals. */
+export function clockTicksMs(extentMs: number): number[] {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
+  const extentS = extentMs / 1000;
+  const step = steps.find((s) => extentS / s <= 8) ?? Math.ceil(extentS / 8);
+  const ticks: number[] = [];
+  for (let t = 0; t <= extentS + 1e-9; t += step) ticks.push(t * 1000);
+  return ticks;
+}
+
+/** A label for a clock tick: "15s" on short runs, "2:30" on long ones. */
+export function clockLabel(ms: number, extentMs: number): string {
+  const totalS = Math.round(ms / 1000);
+  if (extentMs <= 120_000) return `${totalS}s`;
+  return `${Math.floor(totalS / 60)}:${String(totalS % 60).padStart(2, '0')}`;
+}
+
+/** A moment on the run clock for tooltips and logs: "6.25s". */
+export function clockPrecise(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** A 1-2-5 step near max/count, and the ticks from 0 up to the first multiple of it at or above max. */
+export function niceTicks(max: number, count = 4): number[] {
+  const top = max > 0 && Number.isFinite(max) ? max : 1;
+  const raw = top / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / magnitude;
+  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * magnitude;
+  const n = Math.ceil(top / step - 1e-9);
+  return Array.from({ length: n + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+}
+
+/** Ticks for a log axis covering [min, max]: whole decades, with 2 and 5 in between when there are few decades. */
+export function logTicks(min: number, max: number): number[] {
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
+  const multipliers = hi - lo > 3 ? [1] : [1, 2, 5];
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const m of multipliers) {
+      const value = Number((m * 10 ** e).toPrecision(12));
+      if (e === hi && m > 1) continue;
+      ticks.push(value);
+    }
+  }
+  return ticks;
+}
+
+/**
+ * A latency axis over the given values. It turns logarithmic when the values span more
+ * than fifty-fold (fast answers next to timeouts), so neither group is flattened.
+ */
+export function latencyAxis(values: number[], range: readonly [number, number]): ValueAxis {
+  const usable = values.filter((v) => Number.isFinite(v) && v >= 0);
+  const max = Math.max(1, maxOf(usable));
+  const minPositive = minOf(usable.filter((v) => v > 0));
+  if (minPositive !== undefined && max >= 50 && max / minPositive >= 50) {
+    const ticks = logTicks(Math.max(minPositive, 0.1), max);
+    const domain: [number, number] = [ticks[0] ?? 0.1, ticks[ticks.length - 1] ?? max];
+    return { scale: logScale(domain, range), ticks, log: true };
+  }
+  const ticks = niceTicks(max);
+  return { scale: linearScale([0, ticks[ticks.length - 1] ?? max], range), ticks, log: false };
+}
+
+/** A count axis (requests per second) from zero. */
+export function countAxis(max: number, range: readonly [number, number]): ValueAxis {
+  const ticks = niceTicks(Math.max(1, max));
+  return { scale: linearScale([0, ticks[ticks.length - 1] ?? 1], range), ticks, log: false };
+}
+
+/** The windows in which faults were in place, from injection to the end of the revert. */
+export function faultWindows(faults: FaultRecord[], extentMs: number): FaultWindow[] {
+  return faults.flatMap((fault) => {
+    if (fault.injectedMs === null) return [];
+    const reverted = fault.revertedMs !== null;
+    return [{ step: fault.step, label: fault.description, startMs: fault.injectedMs, endMs: fault.revertedMs ?? extentMs, reverted }];
+  });
+}
+
+/** Class of a probe sample, for colour: 2xx, 5xx, any other status, or no status (error or timeout). */
+export function sampleClass(sample: ProbeSample): 'ok' | 'server' | 'other' | 'none' {
+  if (sample.status === null) return 'none';
+  if (sample.status >= 200 && sample.status < 300) return 'ok';
+  if (sample.status >= 500 && sample.status < 600) return 'server';
+  return 'other';
+}
+
+/** An SVG path through the points, in order: "M x y L x y …"; a null breaks the line, leaving a gap. */
+export function linePath(points: ReadonlyArray<readonly [number, number] | null>): string {
+  const parts: string[] = [];
+  let penDown = false;
+  for (const point of points) {
+    if (point === null) {
+      penDown = false;
+      continue;
+    }
+    parts.push(`${penDown ? 'L' : 'M'}${num(point[0])} ${num(point[1])}`);
+    penDown = true;
+  }
+  return parts.join(' ');
+}
+
+/** A coordinate as written in SVG: at most one decimal. */
+export function num(value: number): string {
+  return String(Math.round(value * 10) / 10);
+}
+
+/** Milliseconds as a short axis label: "250ms", "2s". */
+export function msLabel(ms: number): string {
+  if (ms >= 1000) return `${Number((ms / 1000).toPrecision(3))}s`;
+  return `${Number(ms.toPrecision(3))}ms`;
+}
+
+/** A count as a short axis label: "800", "1.5k". */
+export function countLabel(value: number): string {
+  return value >= 1000 ? `${Number((value / 1000).toPrecision(3))}k` : String(value);
+}
+
+// ---------------------------------------------------------------------------
+// SVG building blocks
+
+type AttrValue = string | number;
+
+function attrs(record: Record<string, AttrValue>): string {
+  return Object.entries(record)
+    .map(([key, value]) => ` ${key}="${typeof value === 'number' ? num(value) : escapeMarkup(value)}"`)
+    .join('');
+}
+
+function svgFrame(height: number, label: string, className: string, body: string): string {
+  const frame = attrs({ class: `chart ${className}`, viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: 'img', 'aria-label': label });
+  return `<svg${frame}><title>${escapeMarkup(label)}</title>${body}</svg>`;
+}
+
+function text(x: number, y: number, content: string, className: string, anchor: 'start' | 'middle' | 'end' = 'start'): string {
+  return `<text${attrs({ x, y, class: className, 'text-anchor': anchor })}>${escapeMarkup(content)}</text>`;
+}
+
+/** Horizontal grid lines with labels left of the plot. */
+function valueGrid(axis: ValueAxis, label: (v: number) => string): string {
+  return axis.ticks
+    .map((tick) => {
+      const y = axis.scale(tick);
+      const line = `<line${attrs({ x1: PLOT_LEFT, x2: CHART_WIDTH - PLOT_RIGHT, y1: y, y2: y, class: 'grid' })}/>`;
+      return line + text(PLOT_LEFT - 8, y + 4, label(tick), 'tick', 'end');
+    })
+    .join('');
+}
+
+/** Clock tick marks, and labels unless turned off, along the bottom of a plot that spans top..bottom. */
+function clockAxis(extentMs: number, top: number, bottom: number, labels = true): string {
+  const x = clockScale(extentMs);
+  const ticks = clockTicksMs(extentMs)
+    .map((ms) => {
+      const line = `<line${attrs({ x1: x(ms), x2: x(ms), y1: top, y2: bottom, class: 'grid grid-v' })}/>`;
+      return labels ? line + text(x(ms), bottom + 16, clockLabel(ms, extentMs), 'tick', 'middle') : line;
+    })
+    .join('');
+  const baseline = `<line${attrs({ x1: PLOT_LEFT, x2: CHART_WIDTH - PLOT_RIGHT, y1: bottom, y2: bottom, class: 'axis' })}/>`;
+  return ticks + baseline;
+}
+
+/** Shaded bands for fault windows, spanning top..bottom. */
+export function faultBands(windows: FaultWindow[], extentMs: number, top: number, bottom: number): string {
+  const x = clockScale(extentMs);
+  return windows
+    .map((w) => {
+      const x0 = x(w.startMs);
+      const width = Math.max(1, x(w.endMs) - x0);
+      const tip = `${w.step}: ${w.label} (${clockPrecise(w.startMs)}–${w.reverted ? clockPrecise(w.endMs) : 'not reverted'})`;
+      const cls = w.reverted ? 'fault-band' : 'fault-band fault-open';
+      const rect = `<rect${attrs({ class: cls, 'data-step': w.step, x: x0, y: top, width, height: bottom - top })}><title>${escapeMarkup(tip)}</title></rect>`;
+      return rect;
+    })
+    .join('');
+}
+
+function emptyNote(top: number, bottom: number, message: string): string {
+  return text((PLOT_LEFT + CHART_WIDTH - PLOT_RIGHT) / 2, (top + bottom) / 2, message, 'empty-note', 'middle');
+}
+
+// ---------------------------------------------------------------------------
+// Timeline
+
+const LANE_HEIGHT = 30;
+const LANE_TOP = 10;
+
+/** Lanes of the timeline: one per step, the planned window outlined, the actual one filled; fault windows shaded. */
+export function timelineChart(journal: Journal, extentMs: number): string {
+  const lanes = journal.timeline;
+  const bottom = LANE_TOP + Math.max(1, lanes.length) * LANE_HEIGHT + 6;
+  const height = bottom + 26;
+  const windows = faultWindows(journal.faults, extentMs);
+  const body = [
+    faultBands(windows, extentMs, LANE_TOP - 6, bottom),
+    clockAxis(extentMs, LANE_TOP - 6, bottom),
+    lanes.length === 0 ? emptyNote(LANE_TOP, bottom, 'no timeline steps ran') : '',
+    ...lanes.map((entry, i) => timelineLane(journal, entry, LANE_TOP + i * LANE_HEIGHT, extentMs)),
+  ].join('');
+  return svgFrame(height, `Timeline of ${journal.scenario.id} on the run clock`, 'timeline-chart', body);
+}
+
+function timelineLane(journal: Journal, entry: TimelineEntry, top: number, extentMs: number): string {
+  const x = clockScale(extentMs);
+  const fault = entry.kind === 'fault' ? journal.faults.find((f) => f.step === entry.step) : undefined;
+  const load = entry.kind === 'load' ? journal.loads.find((l) => l.step === entry.step) : undefined;
+  const plannedEnd = entry.plannedForMs === null ? extentMs : entry.plannedAtMs + entry.plannedForMs;
+  const actual = fault
+    ? { start: fault.injectedMs, end: fault.revertedMs ?? (fault.injectedMs === null ? null : extentMs) }
+    : { start: entry.startedMs, end: entry.endedMs ?? (entry.startedMs === null ? null : extentMs) };
+  const barTop = top + 4;
+  const barHeight = LANE_HEIGHT - 8;
+  const planned = `<rect${attrs({ class: 'lane-planned', x: x(entry.plannedAtMs), y: barTop, width: Math.max(1, x(plannedEnd) - x(entry.plannedAtMs)), height: barHeight, rx: 3 })}/>`;
+  const actualBar =
+    actual.start === null || actual.end === null
+      ? ''
+      : `<rect${attrs({ class: `lane-${entry.kind}`, 'data-step': entry.step, x: x(actual.start), y: barTop, width: Math.max(1, x(actual.end) - x(actual.start)), height: barHeight, rx: 3 })}/>`;
+  const problem = entry.error ?? fault?.injectError ?? fault?.revertError;
+  const what = fault ? fault.description : load ? describeLoad(load) : entry.kind;
+  const label = truncate(`${entry.step} · ${what}${problem === undefined ? '' : ` · ✕ ${problem}`}`, 90);
+  const startX = x(actual.start ?? entry.plannedAtMs);
+  const nearRightEdge = startX > CHART_WIDTH * 0.62;
+  const labelX = nearRightEdge ? Math.min(x(actual.end ?? plannedEnd), CHART_WIDTH - PLOT_RIGHT) - 6 : startX + 6;
+  const labelClass = problem === undefined ? 'lane-label' : 'lane-label lane-error';
+  return planned + actualBar + text(labelX, barTop + barHeight / 2 + 4, label, labelClass, nearRightEdge ? 'end' : 'start');
+}
+
+/** A load step in words: "GET /health at 50/s over 10 connections". */
+export function describeLoad(load: LoadRecord): string {
+  const spec = load.spec;
+  return `${spec.method} ${spec.path} at ${spec.rate}/s over ${spec.connections} connections`;
+}
+
+// ---------------------------------------------------------------------------
+// Load: throughput and latency per second
+
+const LOAD_PANEL_1: readonly [number, number] = [24, 124];
+const LOAD_PANEL_2: readonly [number, number] = [150, 250];
+
+/** Two panels on the run clock: requests per second (errors in red), then p95 and max latency per second. */
+export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
+  const x = clockScale(extentMs);
+  const [top1, bottom1] = LOAD_PANEL_1;
+  const [top2, bottom2] = LOAD_PANEL_2;
+  const series = load.series;
+  const counts = countAxis(maxOf(series.map((s) => s.requests)), [bottom1, top1]);
+  const latency = latencyAxis(series.filter((s) => s.requests > 0).flatMap((s) => [s.p95Ms, s.maxMs]), [bottom2, top2]);
+  const bars = series
+    .map((s) => {
+      const x0 = x(s.tMs) + 0.5;
+      const width = Math.max(0.5, x(s.tMs + 1000) - x(s.tMs) - 1);
+      const all = `<rect${attrs({ class: 'bar-requests', x: x0, y: counts.scale(s.requests), width, height: bottom1 - counts.scale(s.requests) })}/>`;
+      const errors = s.errors > 0 ? `<rect${attrs({ class: 'bar-errors', x: x0, y: counts.scale(s.errors), width, height: bottom1 - counts.scale(s.errors) })}/>` : '';
+      return all + errors;
+    })
+    .join('');
+  // A second without responses has no latency: the lines break there instead of dropping to zero.
+  const mid = (tMs: number): number => x(tMs + 500);
+  const p95 = linePath(series.map((s) => (s.requests === 0 ? null : ([mid(s.tMs), latency.scale(s.p95Ms)] as const))));
+  const max = linePath(series.map((s) => (s.requests === 0 ? null : ([mid(s.tMs), latency.scale(s.maxMs)] as const))));
+  const dots = series
+    .filter((s) => s.requests > 0)
+    .map((s) => `<circle${attrs({ class: 'dot-p95', cx: mid(s.tMs), cy: latency.scale(s.p95Ms), r: 2.2 })}/>`)
+    .join('');
+  const empty = series.length === 0;
+  const body = [
+    faultBands(windows, extentMs, top1, bottom1),
+    faultBands(windows, extentMs, top2, bottom2),
+    valueGrid(counts, countLabel),
+    valueGrid(latency, msLabel),
+    clockAxis(extentMs, top1, bottom1, false),
+    clockAxis(extentMs, top2, bottom2),
+    text(PLOT_LEFT, top1 - 9, 'Requests per second (errors in red)', 'panel-title'),
+    text(PLOT_LEFT, top2 - 9, `Latency per second: p95 (line), max (dotted)${latency.log ? ', log scale' : ''}`, 'panel-title'),
+    empty ? emptyNote(top1, bottom1, 'no per-second data') : bars,
+    empty ? emptyNote(top2, bottom2, 'no per-second data') : `<path${attrs({ class: 'line-max', d: max })}/><path${attrs({ class: 'line-p95', d: p95 })}/>${dots}`,
+  ].join('');
+  return svgFrame(bottom2 + 26, `Throughput and latency of load ${load.step}`, 'load-chart', body);
+}
+
+// ---------------------------------------------------------------------------
+// Probe: sample latency over time
+
+const PROBE_PLOT: readonly [number, number] = [12, 200];
+
+/** Every sample of a probe, latency over time, coloured by status, fault windows shaded behind. */
+export function probeChart(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]): string {
+  const x = clockScale(extentMs);
+  const [top, bottom] = PROBE_PLOT;
+  const samples = [...probe.samples].sort((a, b) => a.tMs - b.tMs);
+  const axis = latencyAxis(samples.map((s) => s.latencyMs), [bottom, top]);
+  const trace = samples.length > 1 ? `<path${attrs({ class: 'probe-trace', d: linePath(samples.map((s) => [x(s.tMs), axis.scale(s.latencyMs)] as const)) })}/>` : '';
+  const marks = samples.map((s) => sampleMark(s, x(s.tMs), axis.scale(s.latencyMs))).join('');
+  const body = [
+    faultBands(windows, extentMs, top, bottom),
+    valueGrid(axis, msLabel),
+    clockAxis(extentMs, top, bottom),
+    axis.log ? text(CHART_WIDTH - PLOT_RIGHT - 6, top + 12, 'log scale', 'panel-title', 'end') : '',
+    samples.length === 0 ? emptyNote(top, bottom, 'no samples') : trace + marks,
+  ].join('');
+  return svgFrame(bottom + 26, `Latency of probe ${probe.name} samples over time`, 'probe-chart', body);
+}
+
+function sampleMark(sample: ProbeSample, cx: number, cy: number): string {
+  const cls = sampleClass(sample);
+  const what = sample.status === null ? (sample.error ?? 'no response') : String(sample.status);
+  const tip = `<title>${escapeMarkup(`${clockPrecise(sample.tMs)} · ${what} · ${sample.latencyMs.toFixed(1)} ms`)}</title>`;
+  if (cls === 'none') {
+    const d = `M${num(cx - 3)} ${num(cy - 3)} L${num(cx + 3)} ${num(cy + 3)} M${num(cx - 3)} ${num(cy + 3)} L${num(cx + 3)} ${num(cy - 3)}`;
+    return `<path${attrs({ class: 'pt pt-none', d })}>${tip}</path>`;
+  }
+  return `<circle${attrs({ class: `pt pt-${cls}`, cx, cy, r: 3 })}>${tip}</circle>`;
+}
+
+// ---------------------------------------------------------------------------
+// Small numeric helpers that stay safe on large arrays (no spread into Math.max).
+
+function maxOf(values: number[]): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
+function minOf(values: number[]): number | undefined {
+  let min: number | undefined;
+  for (const v of values) if (min === undefined || v < min) min = v;
+  return min;
+}
+
+function truncate(value: string, length: number): string {
+  return value.length <= length ? value : `${value.slice(0, length - 1)}…`;
+}

@@ -1,0 +1,75 @@
+/** Spawns the real chaosctl binary for end-to-end tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../cli/paths.ts';
+
+export const BIN = path.join(PACKAGE_ROOT, 'cli', 'bin', 'chaosctl.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh state folder and output folder, so each test has its own stack. */
+export function isolatedEnv(): { env: NodeJS.ProcessEnv; stateDir: string; outDir: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-e2e-'));
+  const stateDir = path.join(root, 'state');
+  const outDir = path.join(root, 'out');
+  const env: NodeJS.ProcessEnv = { ...process.env, CHAOSCTL_STATE_DIR: stateDir };
+  delete env.DATABASE_URL;
+  return { env, stateDir, outDir };
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Resolves when stderr has printed text matching the pattern (bounded by timeoutMs). */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
+  result: Promise<CliResult>;
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const watchers: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of [...watchers]) {
+      if (w.pattern.test(stderr)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    result,
+    waitFor(pattern, waitMs) {
+      if (pattern.test(stderr)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in:\n${stderr}`)), waitMs);
+        watchers.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+        void result.then(() => {
+          clearTimeout(timer);
+          if (!pattern.test(stderr)) reject(new Error(`chaosctl ended before ${pattern} appeared:\n${stderr}`));
+        });
+      });
+    },
+  };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliResult> {
+  return spawnCli(args, env, timeoutMs).result;
+}

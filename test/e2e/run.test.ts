@@ -1,0 +1,148 @@
+/**
+ * End to end: the real chaosctl binary against a real local stack (PostgreSQL,
+ * Toxiproxy, the target), checking exit codes, output files and that no fault
+ * is left behind after SIGINT or SIGKILL.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { isolatedEnv, runCli, spawnCli } from './cli.ts';
+import type { StackEndpoints } from '../../cli/stack/types.ts';
+import { PACKAGE_ROOT } from '../../cli/paths.ts';
+
+const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'scenarios');
+
+function runFolder(outDir: string): string {
+  const runs = readdirSync(outDir);
+  assert.equal(runs.length, 1, `one run folder in ${outDir}`);
+  return path.join(outDir, runs[0] as string);
+}
+
+interface ProxyState {
+  name: string;
+  enabled: boolean;
+  toxics: unknown[];
+}
+
+async function proxies(endpoints: StackEndpoints): Promise<ProxyState[]> {
+  const response = await fetch(`${endpoints.toxiproxyUrl}/proxies`);
+  return Object.values((await response.json()) as Record<string, ProxyState>);
+}
+
+async function postgresAnswers(endpoints: StackEndpoints): Promise<boolean> {
+  const client = new pg.Client({ connectionString: endpoints.databaseUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The clean state every interrupted or recovered run must leave: PostgreSQL up, no toxics, every proxy enabled. */
+async function assertClean(endpoints: StackEndpoints): Promise<void> {
+  assert.equal(await postgresAnswers(endpoints), true, 'PostgreSQL answers');
+  const state = await proxies(endpoints);
+  assert.ok(state.length > 0, 'the stack has proxies');
+  for (const proxy of state) {
+    assert.equal(proxy.enabled, true, `proxy ${proxy.name} enabled`);
+    assert.deepEqual(proxy.toxics, [], `proxy ${proxy.name} has no toxics`);
+  }
+}
+
+async function upStack(env: NodeJS.ProcessEnv): Promise<StackEndpoints> {
+  const up = await runCli(['up', '--json'], env);
+  assert.equal(up.code, 0, up.stderr);
+  return JSON.parse(up.stdout) as StackEndpoints;
+}
+
+test('run L11 C1 on a healthy target exits 0 and writes journal, JUnit and HTML per scenario', async () => {
+  const { env, outDir, stateDir } = isolatedEnv();
+  const result = await runCli(['run', 'L11', 'C1', '--out', outDir], env);
+  assert.equal(result.code, 0, result.stderr);
+  const dir = runFolder(outDir);
+  for (const id of ['L11', 'C1']) {
+    for (const suffix of ['.journal.json', '.junit.xml', '.html']) assert.ok(existsSync(path.join(dir, id + suffix)), `${id}${suffix}`);
+    const journal = JSON.parse(readFileSync(path.join(dir, `${id}.journal.json`), 'utf8')) as { status: string; expectations: Array<{ passed: boolean }> };
+    assert.equal(journal.status, 'passed');
+    assert.ok(journal.expectations.length >= 2 && journal.expectations.every((e) => e.passed));
+  }
+  assert.match(result.stderr, /PASS L11/);
+  assert.match(result.stderr, /PASS C1/);
+  // The run brought the stack up itself, so it took it down again.
+  assert.equal(existsSync(path.join(stateDir, 'stack.json')), false, 'ephemeral stack removed');
+});
+
+test('the same run against a target whose health DB check is sabotaged exits 1 and JUnit names the failure', async () => {
+  const { env, outDir } = isolatedEnv();
+  const result = await runCli(['run', 'L11', 'C1', '--sabotage', 'health-db-check', '--out', outDir], env);
+  assert.equal(result.code, 1, result.stderr);
+  const junit = readFileSync(path.join(runFolder(outDir), 'C1.junit.xml'), 'utf8');
+  assert.match(junit, /<testcase[^>]*name="C1 health-503-while-db-down[^"]*"[^>]*>\s*<failure/);
+  assert.match(result.stderr, /PASS L11/, 'L11 does not depend on the DB check');
+  assert.match(result.stderr, /FAIL C1/);
+});
+
+test('SIGINT during C1\'s fault exits 130 and leaves PostgreSQL running, no toxics, every proxy enabled', async () => {
+  const { env, outDir } = isolatedEnv();
+  const endpoints = await upStack(env);
+  try {
+    const run = spawnCli(['run', 'C1', '--out', outDir], env);
+    await run.waitFor(/fault db-down in place/, 60_000);
+    assert.equal(await postgresAnswers(endpoints), false, 'the fault is really in place');
+    run.child.kill('SIGINT');
+    const result = await run.result;
+    assert.equal(result.code, 130, result.stderr);
+    await assertClean(endpoints);
+    const journal = JSON.parse(readFileSync(path.join(runFolder(outDir), 'C1.journal.json'), 'utf8')) as { status: string };
+    assert.equal(journal.status, 'interrupted');
+  } finally {
+    await runCli(['down'], env);
+  }
+});
+
+test('SIGTERM with every fault kind in place exits 143 and reverts them all', async () => {
+  const { env, outDir } = isolatedEnv();
+  const endpoints = await upStack(env);
+  try {
+    const run = spawnCli(['run', path.join(FIXTURES, 'FAULTS.yaml'), '--out', outDir], env);
+    await run.waitFor(/fault pg-stopped in place/, 60_000);
+    const during = await proxies(endpoints);
+    assert.equal(during.find((p) => p.name === 'postgres')?.enabled, false);
+    assert.equal(during.find((p) => p.name === 'postgres')?.toxics.length, 2);
+    run.child.kill('SIGTERM');
+    const result = await run.result;
+    assert.equal(result.code, 143, result.stderr);
+    await assertClean(endpoints);
+  } finally {
+    await runCli(['down'], env);
+  }
+});
+
+test('SIGKILL leaves the faults in the ledger; `chaosctl recover` reverts them all', async () => {
+  const { env, outDir } = isolatedEnv();
+  const endpoints = await upStack(env);
+  try {
+    const run = spawnCli(['run', path.join(FIXTURES, 'FAULTS.yaml'), '--out', outDir], env);
+    await run.waitFor(/fault pg-stopped in place/, 60_000);
+    run.child.kill('SIGKILL');
+    await run.result;
+    const status = await runCli(['status'], env);
+    assert.equal(status.code, 3, 'status reports the faults left behind');
+    assert.match(status.stderr, /FAULT FAULTS\/pg-stopped/);
+    assert.equal(await postgresAnswers(endpoints), false, 'the killed run left PostgreSQL stopped');
+
+    const recovered = await runCli(['recover'], env);
+    assert.equal(recovered.code, 0, recovered.stderr);
+    assert.match(recovered.stderr, /4 fault\(s\) reverted/);
+    await assertClean(endpoints);
+    assert.equal((await runCli(['status'], env)).code, 0);
+  } finally {
+    await runCli(['down'], env);
+  }
+});
