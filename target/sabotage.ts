@@ -3,7 +3,6 @@
  * harness can prove its scenarios catch the bug each one plants. They are read
  * from CHAOSCTL_SABOTAGE (comma-separated) and refused in production.
  */
-import { ChaosError } from '../cli/engine/errors.ts';
 
 /**
  * Every switch the target knows, by name, with one sentence saying what is
@@ -25,9 +24,21 @@ export function isSabotageName(name: string): name is SabotageName {
   return Object.hasOwn(SABOTAGE_SWITCHES, name);
 }
 
+/** A sabotage setting the target refuses to start with. */
+export class SabotageError extends Error {
+  /** Every known switch with its description, for the error output. */
+  readonly details: string[];
+
+  constructor(message: string, details: string[]) {
+    super(message);
+    this.name = 'SabotageError';
+    this.details = details;
+  }
+}
+
 /**
- * Reads CHAOSCTL_SABOTAGE. Throws CHAOSCTL_E_SABOTAGE_UNKNOWN for a name not in
- * the catalogue and CHAOSCTL_E_USAGE when any switch is on with NODE_ENV=production.
+ * Reads CHAOSCTL_SABOTAGE. Throws SabotageError for a name not in the catalogue
+ * and when any switch is on with NODE_ENV=production.
  */
 export function parseSabotage(env: Readonly<Record<string, string | undefined>> = process.env): Sabotage {
   const names = [
@@ -42,16 +53,11 @@ export function parseSabotage(env: Readonly<Record<string, string | undefined>> 
 
   const unknown = names.filter((name) => !isSabotageName(name));
   if (unknown.length > 0) {
-    throw new ChaosError(
-      'CHAOSCTL_E_SABOTAGE_UNKNOWN',
-      { name: unknown.join('", "'), known: Object.keys(SABOTAGE_SWITCHES).join(', ') },
-      { details: Object.entries(SABOTAGE_SWITCHES).map(([name, description]) => `${name}: ${description}`) },
-    );
+    const known = Object.entries(SABOTAGE_SWITCHES).map(([name, description]) => `${name}: ${description}`);
+    throw new SabotageError(`unknown sabotage switch "${unknown.join('", "')}"`, known);
   }
   if (env.NODE_ENV === 'production') {
-    throw new ChaosError('CHAOSCTL_E_USAGE', {
-      detail: `sabotage switches are test-only and refused with NODE_ENV=production (CHAOSCTL_SABOTAGE=${names.join(',')})`,
-    });
+    throw new SabotageError(`sabotage switches are test-only and refused with NODE_ENV=production (CHAOSCTL_SABOTAGE=${names.join(',')})`, []);
   }
   return new Set(names.filter(isSabotageName));
 }

@@ -1,6 +1,7 @@
 /** Spawns the real chaosctl binary for end-to-end tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
@@ -14,9 +15,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A fresh state folder and output folder, so each test has its own stack. */
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+/** A fresh state folder and output folder, so each test has its own stack; removed when the file's tests end. */
 export function isolatedEnv(): { env: NodeJS.ProcessEnv; stateDir: string; outDir: string } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-e2e-'));
+  roots.push(root);
   const stateDir = path.join(root, 'state');
   const outDir = path.join(root, 'out');
   const env: NodeJS.ProcessEnv = { ...process.env, CHAOSCTL_STATE_DIR: stateDir };

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { isolatedEnv, runCli, spawnCli } from './cli.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
+import { canConnect } from '../../cli/stack/postgres-cluster.ts';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'scenarios');
 
@@ -31,17 +31,8 @@ async function proxies(endpoints: StackEndpoints): Promise<ProxyState[]> {
   return Object.values((await response.json()) as Record<string, ProxyState>);
 }
 
-async function postgresAnswers(endpoints: StackEndpoints): Promise<boolean> {
-  const client = new pg.Client({ connectionString: endpoints.databaseUrl, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
+function postgresAnswers(endpoints: StackEndpoints): Promise<boolean> {
+  return canConnect(endpoints.databaseUrl);
 }
 
 /** The clean state every interrupted or recovered run must leave: PostgreSQL up, no toxics, every proxy enabled. */
