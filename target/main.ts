@@ -6,7 +6,8 @@
 import { pino } from 'pino';
 import { loadConfig, maskDatabaseUrl } from './config.ts';
 import type { AppConfig } from './config.ts';
-import { createDbPool } from './db/pool.ts';
+import { createDbPool, poolStats } from './db/pool.ts';
+import { createMetrics } from './metrics/registry.ts';
 import { createDbCheck } from './health/db-check.ts';
 import { buildApp } from './http/app.ts';
 import { parseSabotage } from './sabotage.ts';
@@ -45,7 +46,8 @@ if (sabotage.size > 0) {
 }
 
 const pool = createDbPool(config, logger.child({ component: 'db' }));
-const app = buildApp({ checkDb: createDbCheck(pool, config.healthDbTimeoutMs), sabotage, logger });
+const metrics = createMetrics({ poolStats: () => poolStats(pool), processMetrics: true });
+const app = buildApp({ checkDb: createDbCheck(pool, config.healthDbTimeoutMs), sabotage, logger, metrics });
 
 try {
   await app.listen({ host: config.host, port: config.port });

@@ -145,7 +145,7 @@ export function register(program: Command): void {
     .option('--json', 'print a machine-readable summary on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 all expectations held · 1 an expectation failed · 2 bad input · 3 stack or driver failure · 130/143 interrupted (faults reverted)',
+      '\nExit codes: 0 all expectations held · 1 an expectation failed · 2 bad input · 3 stack or driver failure · 130/143 interrupted (faults reverted)\n',
     )
     .action(async (refs: string[], flags: RunFlags) => {
       try {
