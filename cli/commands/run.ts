@@ -13,6 +13,7 @@ import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { writeRunOutputs } from '../../reports/write.ts';
 import { printError } from './print-error.ts';
 import { attachProgress } from './progress.ts';
+import { attachDashboard } from '../dashboard/live.tsx';
 import { openStack, parseSabotage, parseStackMode, say, VERSION } from './shared.ts';
 
 interface RunFlags {
@@ -23,6 +24,7 @@ interface RunFlags {
   stack: string;
   keepStack?: boolean;
   json?: boolean;
+  dashboard: boolean;
 }
 
 function newRunId(now = new Date()): string {
@@ -85,7 +87,9 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
   process.on('SIGTERM', sigterm);
 
   const bus = new EventBus();
-  const detach = attachProgress(bus, say);
+  // The live dashboard on an interactive terminal; plain lines everywhere else (CI, pipes, --json).
+  const live = flags.dashboard && !flags.json && process.stderr.isTTY === true && !process.env.CI;
+  const detach = live ? attachDashboard(bus, process.stderr) : attachProgress(bus, say);
   const journals: Journal[] = [];
   let ephemeral = false;
   try {
@@ -143,6 +147,7 @@ export function register(program: Command): void {
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--no-dashboard', 'plain progress lines instead of the live dashboard (the default when not on a terminal or in CI)')
     .addHelpText(
       'after',
       '\nExit codes: 0 all expectations held · 1 an expectation failed · 2 bad input · 3 stack or driver failure · 130/143 interrupted (faults reverted)\n',
