@@ -12,6 +12,7 @@ import { formatMs, toMs, DURATION_PATTERN } from './duration.ts';
 import { ChaosError } from './errors.ts';
 import { ScenarioSchema, type Expectation, type Scenario } from './scenario-schema.ts';
 import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
+import { SABOTAGE_SWITCHES } from '../../target/sabotage.ts';
 
 /** One thing wrong with a scenario file, located in the file. */
 export interface Problem {
@@ -474,7 +475,15 @@ function crossReferenceFindings(data: unknown): Finding[] {
     ...expectations.flatMap((exp, i) => expectationReferences(exp, i, steps, probeNames)),
     ...asArray(root.steadyState).flatMap((check, i) => probeReference(asRecord(check)?.probe, ['steadyState', i, 'probe'], probeNames)),
     ...stepsPastDuration(steps, asString(timeline?.duration)),
+    ...asArray(root.catches).flatMap((name, i) => sabotageReference(name, ['catches', i])),
   ];
+}
+
+function sabotageReference(ref: unknown, p: Segment[]): Finding[] {
+  const name = asString(ref);
+  const known = Object.keys(SABOTAGE_SWITCHES);
+  if (name === undefined || known.includes(name)) return [];
+  return [{ path: p, anchor: 'value', message: `the target has no sabotage switch "${name}"`, ...referenceHint(name, known, 'switches') }];
 }
 
 function stepInfo(raw: unknown, index: number): StepInfo {

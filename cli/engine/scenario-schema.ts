@@ -163,6 +163,10 @@ export const ScenarioSchema = z
     kind: z.enum(['load', 'chaos']),
     description: z.string().optional(),
     covers: z.array(z.string().min(1)).min(1).describe('Seed rows this scenario proves.'),
+    catches: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Sabotage switches of the target this scenario must catch: with any one of them on, the scenario fails (`chaosctl prove`).'),
     target: z
       .object({ env: z.record(z.string(), z.string()).default({}).describe('Target configuration overrides for this run; the report lists them.') })
       .strict()

@@ -137,3 +137,23 @@ test('SIGKILL leaves the faults in the ledger; `chaosctl recover` reverts them a
     await runCli(['down'], env);
   }
 });
+
+test('prove C1: passes on the healthy target, fails with health-db-check on → caught, exit 0', async () => {
+  const { env, outDir } = isolatedEnv();
+  const result = await runCli(['prove', 'C1', '--out', outDir, '--json'], env);
+  assert.equal(result.code, 0, result.stderr);
+  const proof = JSON.parse(result.stdout) as { caught: number; total: number; rows: Array<{ outcome: string; sabotage: string; detail: string }> };
+  assert.equal(proof.caught, 1);
+  assert.equal(proof.total, 1);
+  assert.equal(proof.rows[0]?.sabotage, 'health-db-check');
+  assert.match(proof.rows[0]?.detail ?? '', /health-503-while-db-down/);
+  assert.match(result.stderr, /1\/1 caught/);
+});
+
+test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {
+  const { env, outDir } = isolatedEnv();
+  const result = await runCli(['prove', path.join(FIXTURES, 'FAULTS.yaml'), '--out', outDir], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /NO SABOTAGE\s+FAULTS/);
+  assert.match(result.stderr, /0\/1 caught/);
+});

@@ -241,6 +241,11 @@ const CASES: Case[] = [
     want: [{ path: 'expect[2].clause', line: '- kind: probe', message: /missing required key "clause"/ }],
   },
   {
+    name: 'catches naming a sabotage switch the target does not have',
+    edits: [['covers: [L11, C1]\n', 'covers: [L11, C1]\ncatches: [health-db-chek]\n']],
+    want: [{ path: 'catches[0]', line: 'catches: [health-db-chek]', message: /no sabotage switch "health-db-chek"/, hint: /did you mean "health-db-check"\?/ }],
+  },
+  {
     name: 'a number where a duration goes',
     edits: [['below: 800ms', 'below: 800']],
     want: [{ path: 'expect[0].below', line: 'below: 800', message: /expected a string, got 800/, hint: /800ms/ }],

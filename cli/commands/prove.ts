@@ -1,0 +1,86 @@
+/** `chaosctl prove`: show that each scenario fails when the behaviour it guards is switched off in the target. */
+import type { Command } from 'commander';
+import { EXIT, exitCodeFor } from '../engine/errors.ts';
+import type { Journal } from '../engine/journal.ts';
+import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
+import { DEFAULT_OUT_DIR } from '../paths.ts';
+import { printError } from './print-error.ts';
+import { loadSelection, writeOutputs, type SelectionFlags } from './run.ts';
+import { withSession } from './session.ts';
+import { parseStackMode, say } from './shared.ts';
+
+interface ProveFlags extends SelectionFlags {
+  out: string;
+  stack: string;
+  keepStack?: boolean;
+  json?: boolean;
+  dashboard: boolean;
+}
+
+const MARK: Record<ProofRow['outcome'], string> = {
+  caught: 'CAUGHT',
+  'not-caught': 'NOT CAUGHT',
+  'baseline-failed': 'NO BASELINE',
+  inconclusive: 'INCONCLUSIVE',
+  'no-sabotage-declared': 'NO SABOTAGE',
+};
+
+async function prove(refs: string[], flags: ProveFlags): Promise<number> {
+  const loaded = await loadSelection(refs, flags);
+  const { value: rows, signal } = await withSession(
+    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
+    async (session) => {
+      const out: ProofRow[] = [];
+      const journals: Journal[] = [];
+      for (const item of loaded) {
+        const { id, catches } = item.scenario;
+        if (catches.length === 0) {
+          out.push({ scenario: id, sabotage: null, outcome: 'no-sabotage-declared', detail: 'the scenario lists no switch under "catches"' });
+          continue;
+        }
+        if (session.signal.aborted) break;
+        const baseline = await session.run(item, []);
+        journals.push(baseline);
+        for (const name of catches) {
+          if (session.signal.aborted) break;
+          const sabotaged = await session.run(item, [name]);
+          journals.push(sabotaged);
+          out.push(judgeProof(id, name, baseline, sabotaged));
+        }
+      }
+      await writeOutputs(journals, flags.out, session.runId);
+      return out;
+    },
+  );
+  const summary = proofSummary(rows);
+  say('');
+  for (const row of rows) say(`${MARK[row.outcome].padEnd(12)} ${row.scenario.padEnd(6)} ${(row.sabotage ?? '—').padEnd(24)} ${row.detail}`);
+  say(`\n${summary.caught}/${summary.total} caught`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...summary, rows }, null, 2)}\n`);
+  if (signal) return signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+  if (summary.allCaught) return EXIT.ok;
+  return summary.inconclusive ? EXIT.stackFailure : EXIT.verdictFailed;
+}
+
+export function register(program: Command): void {
+  program
+    .command('prove')
+    .description('Prove each scenario can fail: run it on the healthy target, then with each sabotage switch it "catches"; exit 0 only if every switch is caught')
+    .argument('[scenarios...]', 'scenario ids or paths to scenario files')
+    .option('--all', 'prove every scenario in the catalogue')
+    .option('--scenarios <dir>', 'folder of scenario files (default: the bundled catalogue, or $CHAOSCTL_SCENARIOS)')
+    .option('--out <dir>', 'where the run folder with every journal and report goes', DEFAULT_OUT_DIR)
+    .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--keep-stack', 'leave a stack this command started running afterwards')
+    .option('--json', 'print the proof table as JSON on stdout')
+    .option('--no-dashboard', 'plain progress lines instead of the live dashboard')
+    .addHelpText('after', '\nA switch is caught when the healthy run passes and the sabotaged run fails. Exit: 0 all caught · 1 some not caught · 3 a run could not finish\n')
+    .action(async (refs: string[], flags: ProveFlags) => {
+      try {
+        process.exitCode = await prove(refs, flags);
+      } catch (error) {
+        printError(error);
+        process.exitCode = exitCodeFor(error);
+      }
+    });
+}
