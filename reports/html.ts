@@ -327,12 +327,14 @@ function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]
     statusCounts[key] = (statusCounts[key] ?? 0) + 1;
   }
   const okCount = samples.filter((s) => s.ok).length;
+  const values = samples.flatMap((s) => (s.value === undefined ? [] : [s.value]));
+  const valueStats = values.length === 0 ? '' : ` · value min ${formatCount(Math.min(...values))}, max ${formatCount(Math.max(...values))}, last ${formatCount(values[values.length - 1] as number)}`;
   const stats =
     samples.length === 0
       ? 'no samples were taken'
-      : `${formatCount(samples.length)} samples, ${formatCount(okCount)} ok (${percent(okCount, samples.length)}) · ${formatStatusCounts(statusCounts)} · latency p50 ${formatMs(nearestRank(latencies, 50))}, p95 ${formatMs(nearestRank(latencies, 95))}, max ${formatMs(latencies[latencies.length - 1] ?? 0)}`;
+      : `${formatCount(samples.length)} samples, ${formatCount(okCount)} ok (${percent(okCount, samples.length)}) · ${formatStatusCounts(statusCounts)} · latency p50 ${formatMs(nearestRank(latencies, 50))}, p95 ${formatMs(nearestRank(latencies, 95))}, max ${formatMs(latencies[latencies.length - 1] ?? 0)}${valueStats}`;
   return `<div class="subsection"><h3>${esc(probe.name)}</h3>
-<p class="spec">${esc(`${probe.spec.kind.toUpperCase()} GET ${probe.spec.path} every ${probe.spec.every}, timeout ${probe.spec.timeout}`)}</p>
+<p class="spec">${esc(describeProbeSpec(probe.spec))}</p>
 ${probeChart(probe, extentMs, windows)}
 ${legend([['sw-ok', '2xx'], ['sw-server', '5xx'], ['sw-other', 'other status'], ['sw-none', 'error or timeout (✕)'], ['sw-band', 'fault in place']])}
 <p>${esc(stats)}</p>
@@ -442,3 +444,17 @@ export function relativeHref(file: string): string {
     .join('/');
 }
 
+/** One line saying what a probe samples. */
+export function describeProbeSpec(spec: ProbeRecord['spec']): string {
+  const cadence = `every ${spec.every}, timeout ${spec.timeout}`;
+  switch (spec.kind) {
+    case 'http':
+      return `HTTP GET ${spec.path} ${cadence}`;
+    case 'sql':
+      return `SQL ${spec.query} ${cadence}`;
+    case 'metrics': {
+      const labels = Object.entries(spec.labels).map(([k, v]) => `${k}="${v}"`).join(',');
+      return `metric ${spec.metric}${labels ? `{${labels}}` : ''} from ${spec.path} ${cadence}`;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import type { ExpectationResult, FaultRecord, Journal, LatencySummary, ProbeSamp
 import type { Condition, Expectation, Window } from './scenario-schema.ts';
 
 /** What the evaluation reads from a journal. */
-export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs'>;
+export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs' | 'finalSamples'>;
 
 /** A slice of the run clock, [startMs, endMs]. */
 export interface ResolvedWindow {
@@ -22,6 +22,9 @@ export function describeCondition(condition: Condition): string {
   const parts: string[] = [];
   if (condition.status !== undefined) parts.push(`status ${condition.status}`);
   if (condition.latencyBelow !== undefined) parts.push(`latency < ${formatMs(toMs(condition.latencyBelow))}`);
+  if (condition.valueEquals !== undefined) parts.push(`value = ${condition.valueEquals}`);
+  if (condition.valueAtMost !== undefined) parts.push(`value ≤ ${condition.valueAtMost}`);
+  if (condition.valueAtLeast !== undefined) parts.push(`value ≥ ${condition.valueAtLeast}`);
   return parts.join(' and ');
 }
 
@@ -34,6 +37,14 @@ export function checkCondition(sample: ProbeSample, condition: Condition): { ok:
   if (condition.latencyBelow !== undefined) {
     const limit = toMs(condition.latencyBelow);
     if (!(sample.latencyMs < limit)) return { ok: false, why: `took ${formatMs(sample.latencyMs)}, limit ${formatMs(limit)}` };
+  }
+  const wantsValue = condition.valueEquals !== undefined || condition.valueAtMost !== undefined || condition.valueAtLeast !== undefined;
+  if (wantsValue) {
+    const value = sample.value;
+    if (value === undefined) return { ok: false, why: sample.error ?? 'no value read' };
+    if (condition.valueEquals !== undefined && value !== condition.valueEquals) return { ok: false, why: `value ${value}, wanted ${condition.valueEquals}` };
+    if (condition.valueAtMost !== undefined && value > condition.valueAtMost) return { ok: false, why: `value ${value}, wanted ≤ ${condition.valueAtMost}` };
+    if (condition.valueAtLeast !== undefined && value < condition.valueAtLeast) return { ok: false, why: `value ${value}, wanted ≥ ${condition.valueAtLeast}` };
   }
   return { ok: true, why: '' };
 }
@@ -99,6 +110,14 @@ export function evaluateExpectation(expectation: Expectation, id: string, m: Mea
     }
     case 'probe':
       return evaluateProbe(expectation, id, m);
+    case 'final': {
+      const assertion = `${expectation.probe} after the run: ${describeCondition(expectation.condition)}`;
+      const sample = m.finalSamples[expectation.probe];
+      if (!sample) return result(expectation, id, assertion, false, 'no final sample was taken', {});
+      const check = checkCondition(sample, expectation.condition);
+      const seen = sample.value !== undefined ? `value ${sample.value}` : sample.status !== null ? `status ${sample.status}` : (sample.error ?? 'no answer');
+      return result(expectation, id, assertion, check.ok, check.ok ? seen : check.why, { sample });
+    }
   }
 }
 

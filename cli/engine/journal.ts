@@ -71,9 +71,13 @@ export interface FaultRecord {
 
 export interface ProbeSample {
   tMs: number;
+  /** The sample was taken: a 2xx answer for HTTP, a number read for sql/metrics. */
   ok: boolean;
+  /** HTTP status; null for sql/metrics probes and for failed requests. */
   status: number | null;
   latencyMs: number;
+  /** The number a sql or metrics probe read. */
+  value?: number;
   error?: string;
 }
 
@@ -156,5 +160,7 @@ export interface Journal {
   faults: FaultRecord[];
   probes: ProbeRecord[];
   expectations: ExpectationResult[];
+  /** One sample per probe named by a `final` expectation, taken after every fault was reverted. */
+  finalSamples: Record<string, ProbeSample>;
   events: JournalEvent[];
 }

@@ -13,7 +13,7 @@ import type { FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenari
 import { expectationId, type LoadedScenario } from './scenario-loader.ts';
 import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
 import { loadDriverFor } from '../drivers/load/index.ts';
-import { runProbe, sampleHttp } from '../drivers/probes/http.ts';
+import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';
 
 export interface RunOptions {
@@ -61,18 +61,25 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
 
   const problems: string[] = [];
-  journal.steadyState.before = await steadyState('before', scenario.steadyState, options, clock);
-  const steadyBefore = journal.steadyState.before.every((r) => r.passed);
-
-  if (steadyBefore && !signal.aborted) {
-    clock = startClock();
-    bus.emit('timeline:start', { t0: Date.now() });
-    await runTimeline(scenario, options, clock, journal, timelineMs, log, problems);
-    if (!signal.aborted && problems.length === 0) {
-      journal.steadyState.after = await steadyState('after', scenario.steadyState, options, clock);
+  const probes = probeContext(options.endpoints, clock);
+  let steadyBefore = false;
+  try {
+    journal.steadyState.before = await steadyState('before', scenario.steadyState, options, { ...probes, clock });
+    steadyBefore = journal.steadyState.before.every((r) => r.passed);
+    if (steadyBefore && !signal.aborted) {
+      clock = startClock();
+      const ctx: ProbeContext = { ...probes, clock };
+      bus.emit('timeline:start', { t0: Date.now() });
+      await runTimeline(scenario, options, ctx, journal, timelineMs, log, problems);
+      if (!signal.aborted && problems.length === 0) {
+        journal.steadyState.after = await steadyState('after', scenario.steadyState, options, ctx);
+        await finalSamples(scenario, journal, ctx);
+      }
+    } else if (!steadyBefore) {
+      log('error', 'steady state before the timeline was not met: the timeline did not run');
     }
-  } else if (!steadyBefore) {
-    log('error', 'steady state before the timeline was not met: the timeline did not run');
+  } finally {
+    await probes.close();
   }
 
   let status: RunStatus;
@@ -146,11 +153,22 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
     faults: [],
     probes: scenario.probes.map((spec): ProbeRecord => ({ name: spec.name, spec, samples: [] })),
     expectations: [],
+    finalSamples: {},
     events: [],
   };
 }
 
-async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], options: RunOptions, clock: Clock): Promise<SteadyCheckResult[]> {
+/** One sample of every probe a `final` expectation reads, after the run is over. */
+async function finalSamples(scenario: Scenario, journal: Journal, ctx: ProbeContext): Promise<void> {
+  const names = new Set(scenario.expect.flatMap((e) => (e.kind === 'final' ? [e.probe] : [])));
+  for (const name of names) {
+    const spec = scenario.probes.find((p) => p.name === name);
+    if (spec) journal.finalSamples[name] = await sampleProbe(spec, ctx);
+  }
+}
+
+async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], options: RunOptions, ctx: ProbeContext): Promise<SteadyCheckResult[]> {
+  const { clock } = ctx;
   const results: SteadyCheckResult[] = [];
   for (const check of checks) {
     const spec = options.loaded.scenario.probes.find((p) => p.name === check.probe);
@@ -162,7 +180,7 @@ async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], opt
     let passed = false;
     while (!options.signal.aborted) {
       attempts += 1;
-      last = await sampleHttp(spec, options.endpoints, clock);
+      last = await sampleProbe(spec, ctx);
       passed = checkCondition(last, check.condition).ok;
       if (passed || clock.now() >= deadline) break;
       await clock.sleep(options.steadyPollMs ?? 250, options.signal);
@@ -177,13 +195,14 @@ async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], opt
 async function runTimeline(
   scenario: Scenario,
   options: RunOptions,
-  clock: Clock,
+  ctx: ProbeContext,
   journal: Journal,
   timelineMs: number,
   log: (level: JournalEvent['level'], message: string) => void,
   problems: string[],
 ): Promise<void> {
   const { bus, ledger } = options;
+  const { clock } = ctx;
   // Ends the timeline early on interrupt or when a driver fails.
   const halt = new AbortController();
   const onAbort = (): void => halt.abort();
@@ -196,7 +215,7 @@ async function runTimeline(
 
   const probesDone = new AbortController();
   const probeTasks = journal.probes.map((record) =>
-    runProbe(record.spec, options.endpoints, clock, probesDone.signal, (sample) => {
+    runProbe(record.spec, ctx, probesDone.signal, (sample) => {
       record.samples.push(sample);
       bus.emit('probe:sample', { probe: record.name, sample });
     }),

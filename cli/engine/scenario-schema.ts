@@ -78,16 +78,43 @@ export const HttpProbeSchema = z
   })
   .strict();
 
-export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema]);
+/** A number read from PostgreSQL directly (never through the proxy): the first column of the first row. */
+export const SqlProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('sql'),
+    query: z.string().min(1).describe('A read-only query whose first column of the first row is a number, e.g. SELECT count(*) FROM …'),
+    every: duration.default('1s'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+
+/** A number scraped from the target's GET /metrics: the sum of every series of the metric matching the labels. */
+export const MetricsProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('metrics'),
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'a Prometheus metric name' }),
+    labels: z.record(z.string(), z.string()).default({}).describe('Only series with these label values count.'),
+    path: urlPath.default('/metrics'),
+    every: duration.default('1s'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema]);
 
 /** What one probe sample must satisfy. Every field given must hold. */
 export const ConditionSchema = z
   .object({
     status: z.number().int().min(100).max(599).optional().describe('HTTP status equals this.'),
     latencyBelow: duration.optional().describe('The sample answered faster than this.'),
+    valueEquals: z.number().optional().describe('sql/metrics probes: the value equals this.'),
+    valueAtMost: z.number().optional().describe('sql/metrics probes: the value is at most this.'),
+    valueAtLeast: z.number().optional().describe('sql/metrics probes: the value is at least this.'),
   })
   .strict()
-  .refine((c) => c.status !== undefined || c.latencyBelow !== undefined, { message: 'a condition needs status and/or latencyBelow' });
+  .refine((c) => Object.values(c).some((v) => v !== undefined), { message: 'a condition needs at least one of status, latencyBelow, valueEquals, valueAtMost, valueAtLeast' });
 
 /** A slice of the run clock. Without during/after it is the whole timeline. */
 export const WindowSchema = z
@@ -141,10 +168,21 @@ export const ProbeExpectationSchema = z
   })
   .strict();
 
+/** Checked once, after every fault was reverted and the steady state re-checked: invariants such as "no payment credited twice". */
+export const FinalExpectationSchema = z
+  .object({
+    ...expectationBase,
+    kind: z.literal('final'),
+    probe: name,
+    condition: ConditionSchema,
+  })
+  .strict();
+
 export const ExpectationSchema = z.discriminatedUnion('kind', [
   LatencyExpectationSchema,
   ErrorsExpectationSchema,
   ProbeExpectationSchema,
+  FinalExpectationSchema,
 ]);
 
 export const SteadyCheckSchema = z
@@ -192,6 +230,9 @@ export type FaultSpec = z.output<typeof FaultSchema>;
 export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
 export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
 export type ProbeSpec = z.output<typeof ProbeSchema>;
+export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
+export type SqlProbeSpec = z.output<typeof SqlProbeSchema>;
+export type MetricsProbeSpec = z.output<typeof MetricsProbeSchema>;
 export type Condition = z.output<typeof ConditionSchema>;
 export type Window = z.output<typeof WindowSchema>;
 export type Expectation = z.output<typeof ExpectationSchema>;

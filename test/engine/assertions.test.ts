@@ -48,6 +48,7 @@ function measurements(samples: ProbeSample[], loads: LoadRecord[] = []): Measure
     faults: [fault],
     probes: [{ name: 'health', spec: { name: 'health', kind: 'http', path: '/health', every: '250ms', timeout: '2s' }, samples }],
     timelineDurationMs: 20_000,
+    finalSamples: {},
   };
 }
 
@@ -130,4 +131,26 @@ test('never mode fails on the first matching sample', () => {
   const withOne = healthSamples();
   withOne[10] = { ...(withOne[10] as ProbeSample), status: 500, ok: false };
   assert.equal(evaluateExpectation(e, 'x', measurements(withOne)).passed, false);
+});
+
+test('value conditions and final expectations read sql/metrics samples', () => {
+  const base = measurements([]);
+  const finalExp = exp({ kind: 'final', probe: 'double-credits', condition: { valueEquals: 0 } });
+  assert.equal(evaluateExpectation(finalExp, 'f', base).passed, false, 'no final sample is a failure');
+  const clean = { ...base, finalSamples: { 'double-credits': { tMs: 0, ok: true, status: null, latencyMs: 2, value: 0 } } };
+  assert.equal(evaluateExpectation(finalExp, 'f', clean).passed, true);
+  const dirty = { ...base, finalSamples: { 'double-credits': { tMs: 0, ok: true, status: null, latencyMs: 2, value: 3 } } };
+  const r = evaluateExpectation(finalExp, 'f', dirty);
+  assert.equal(r.passed, false);
+  assert.match(r.observed, /value 3, wanted 0/);
+  const failed = { ...base, finalSamples: { 'double-credits': { tMs: 0, ok: false, status: null, latencyMs: 2, error: 'connection refused' } } };
+  assert.match(evaluateExpectation(finalExp, 'f', failed).observed, /connection refused/);
+
+  const waiting = (values: number[]): ProbeSample[] => values.map((value, i) => ({ tMs: i * 1000, ok: true, status: null, latencyMs: 1, value }));
+  const pool = exp({ kind: 'probe', probe: 'health', condition: { valueAtMost: 5 } });
+  assert.equal(evaluateExpectation(pool, 'p', measurements(waiting([0, 2, 5, 1]))).passed, true);
+  assert.equal(evaluateExpectation(pool, 'p', measurements(waiting([0, 2, 6, 1]))).passed, false);
+  const atLeast = exp({ kind: 'probe', probe: 'health', mode: 'eventually', condition: { valueAtLeast: 10 } });
+  assert.equal(evaluateExpectation(atLeast, 'p', measurements(waiting([1, 5, 9]))).passed, false);
+  assert.equal(evaluateExpectation(atLeast, 'p', measurements(waiting([1, 5, 10]))).passed, true);
 });

@@ -248,6 +248,7 @@ export function buildJournal(variant: Variant): Journal {
     ],
     probes: [{ name: 'health', spec: healthSpec, samples }],
     expectations: results,
+    finalSamples: {},
     events: [
       { tMs: -1_800, level: 'info', message: 'stack ready (local): postgres, toxiproxy, target' },
       { tMs: -120, level: 'info', message: 'steady state before: health answers 200 within 15s — ok' },

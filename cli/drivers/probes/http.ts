@@ -1,17 +1,32 @@
-/** An HTTP probe: GET a path of the target on the run clock and record status and latency. */
+/** An HTTP probe: GET a path of the target and record status and latency. */
 import { request } from 'undici';
 import { toMs } from '../../engine/duration.ts';
 import type { ProbeSample } from '../../engine/journal.ts';
-import type { ProbeSpec } from '../../engine/scenario-schema.ts';
-import type { StackEndpoints } from '../../stack/types.ts';
-import type { Clock } from '../../engine/clock.ts';
+import type { HttpProbeSpec } from '../../engine/scenario-schema.ts';
+import type { ProbeContext } from './types.ts';
+
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Whether an error is a timeout of ours (abort signal, undici's header/body timeouts, pg's query timeout). */
+export function isTimeout(error: unknown): boolean {
+  const e = error as Error;
+  return e?.name === 'TimeoutError' || e?.name === 'AbortError' || /timeout|timed out/i.test(e?.message ?? '');
+}
+
+/** GETs a path of the target; returns status and body, or throws. Bounded by timeoutMs. */
+export async function getText(url: URL, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.statusCode, body: await response.body.text() };
+}
 
 /** Takes one sample. Never throws: a failure is a sample with ok=false and the error. */
-export async function sampleHttp(spec: ProbeSpec, endpoints: StackEndpoints, clock: Clock): Promise<ProbeSample> {
+export async function sampleHttp(spec: HttpProbeSpec, ctx: ProbeContext): Promise<ProbeSample> {
   const timeoutMs = toMs(spec.timeout);
-  const tMs = clock.now();
+  const tMs = ctx.clock.now();
   try {
-    const response = await request(new URL(spec.path, endpoints.targetUrl), {
+    const response = await request(new URL(spec.path, ctx.endpoints.targetUrl), {
       method: 'GET',
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -19,43 +34,9 @@ export async function sampleHttp(spec: ProbeSpec, endpoints: StackEndpoints, clo
     });
     await response.body.dump();
     const status = response.statusCode;
-    return { tMs, ok: status >= 200 && status < 300, status, latencyMs: round(clock.now() - tMs) };
+    return { tMs, ok: status >= 200 && status < 300, status, latencyMs: roundMs(ctx.clock.now() - tMs) };
   } catch (error) {
-    const latencyMs = round(clock.now() - tMs);
-    const name = (error as Error).name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError' || /timeout/i.test((error as Error).message);
-    return { tMs, ok: false, status: null, latencyMs, error: timedOut ? `timeout after ${timeoutMs} ms` : (error as Error).message };
+    const latencyMs = roundMs(ctx.clock.now() - tMs);
+    return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
-
-/**
- * Samples at a fixed rate until the signal aborts. A slow answer does not delay the
- * next sample (a hung target must not hide behind its own slowness), but at most a
- * bounded number are in flight.
- */
-export async function runProbe(
-  spec: ProbeSpec,
-  endpoints: StackEndpoints,
-  clock: Clock,
-  signal: AbortSignal,
-  onSample: (sample: ProbeSample) => void,
-): Promise<void> {
-  const everyMs = toMs(spec.every);
-  const maxInFlight = Math.ceil(toMs(spec.timeout) / everyMs) + 1;
-  const inFlight = new Set<Promise<void>>();
-  let next = clock.now();
-  while (!signal.aborted) {
-    if (inFlight.size < maxInFlight) {
-      const p = sampleHttp(spec, endpoints, clock).then(onSample);
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-    }
-    next += everyMs;
-    await clock.until(next, signal);
-  }
-  await Promise.allSettled([...inFlight]);
 }

@@ -1,0 +1,11 @@
+/** What a probe needs to take a sample. */
+import type pg from 'pg';
+import type { Clock } from '../../engine/clock.ts';
+import type { StackEndpoints } from '../../stack/types.ts';
+
+export interface ProbeContext {
+  endpoints: StackEndpoints;
+  clock: Clock;
+  /** The harness's own PostgreSQL pool (direct, never through a proxy), opened on first use. */
+  db(): pg.Pool;
+}

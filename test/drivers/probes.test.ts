@@ -1,0 +1,94 @@
+/** Probes against real things: a real HTTP server for metrics, a real PostgreSQL cluster for SQL. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { parsePrometheus, sumMetric } from '../../cli/drivers/probes/metrics.ts';
+import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
+import { startClock } from '../../cli/engine/clock.ts';
+import { ProbeSchema } from '../../cli/engine/scenario-schema.ts';
+import { findPostgresBinDir, PostgresCluster } from '../../cli/stack/postgres-cluster.ts';
+import { freePort } from '../../cli/stack/free-port.ts';
+import type { StackEndpoints } from '../../cli/stack/types.ts';
+
+const EXPOSITION = `# HELP db_pool_connections PostgreSQL pool connections by state.
+# TYPE db_pool_connections gauge
+db_pool_connections{state="total"} 7
+db_pool_connections{state="waiting"} 3
+http_requests_total{method="GET",route="/health",status="200"} 120
+http_requests_total{method="GET",route="/health",status="503"} 4
+http_requests_total{method="POST",route="/webhooks/yookassa",status="200"} 9
+weird_label{path="a\\"b"} 1
+`;
+
+test('the Prometheus parser reads names, labels (with escapes) and values', () => {
+  const series = parsePrometheus(EXPOSITION);
+  assert.equal(series.length, 6);
+  assert.deepEqual(series[1], { name: 'db_pool_connections', labels: { state: 'waiting' }, value: 3 });
+  assert.equal(series[5]?.labels.path, 'a"b');
+});
+
+test('sumMetric adds every series matching the labels, and says null when none does', () => {
+  const series = parsePrometheus(EXPOSITION);
+  assert.equal(sumMetric(series, 'http_requests_total', { route: '/health' }), 124);
+  assert.equal(sumMetric(series, 'http_requests_total', {}), 133);
+  assert.equal(sumMetric(series, 'db_pool_connections', { state: 'waiting' }), 3);
+  assert.equal(sumMetric(series, 'db_pool_connections', { state: 'nope' }), null);
+  assert.equal(sumMetric(series, 'missing', {}), null);
+});
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-probe-test-'));
+let cluster: PostgresCluster | undefined;
+let server: Server | undefined;
+let endpoints: StackEndpoints;
+
+before(async () => {
+  cluster = await PostgresCluster.create({ binDir: await findPostgresBinDir(), port: await freePort(), logFile: path.join(workDir, 'pg.log') });
+  await cluster.start();
+  server = createServer((req, res) => {
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(EXPOSITION);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  endpoints = { targetUrl: `http://127.0.0.1:${port}`, toxiproxyUrl: 'http://127.0.0.1:1', databaseUrl: cluster.url, proxies: {} };
+});
+
+after(async () => {
+  server?.close();
+  await cluster?.remove();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('a metrics probe reads the sum from the live endpoint', async () => {
+  const ctx = probeContext(endpoints, startClock());
+  const spec = ProbeSchema.parse({ name: 'waiting', kind: 'metrics', metric: 'db_pool_connections', labels: { state: 'waiting' } });
+  const sample = await sampleProbe(spec, ctx);
+  assert.equal(sample.ok, true, sample.error);
+  assert.equal(sample.value, 3);
+  const missing = await sampleProbe(ProbeSchema.parse({ name: 'm', kind: 'metrics', metric: 'nope' }), ctx);
+  assert.equal(missing.ok, false);
+  assert.match(missing.error ?? '', /no series nope/);
+  await ctx.close();
+});
+
+test('a SQL probe reads the first cell as a number, and reports bad queries and a stopped database', async () => {
+  const ctx = probeContext(endpoints, startClock());
+  const count = await sampleProbe(ProbeSchema.parse({ name: 'n', kind: 'sql', query: 'SELECT count(*) FROM generate_series(1, 42)' }), ctx);
+  assert.equal(count.ok, true, count.error);
+  assert.equal(count.value, 42);
+  const text = await sampleProbe(ProbeSchema.parse({ name: 't', kind: 'sql', query: "SELECT 'abc'" }), ctx);
+  assert.equal(text.ok, false);
+  assert.match(text.error ?? '', /not a number/);
+  const slow = await sampleProbe(ProbeSchema.parse({ name: 's', kind: 'sql', query: 'SELECT pg_sleep(2)', timeout: '200ms' }), ctx);
+  assert.equal(slow.ok, false);
+  assert.match(slow.error ?? '', /timeout/);
+  await cluster?.stop();
+  const down = await sampleProbe(ProbeSchema.parse({ name: 'n', kind: 'sql', query: 'SELECT 1' }), ctx);
+  assert.equal(down.ok, false);
+  await cluster?.start();
+  await ctx.close();
+});
