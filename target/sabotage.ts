@@ -10,6 +10,11 @@
  */
 export const SABOTAGE_SWITCHES = {
   'health-db-check': 'GET /health reports the database as up without asking it.',
+  'db-retry': 'A statement whose pooled connection turns out dead fails instead of being retried once on a fresh connection.',
+  'ledger-idempotency': 'creditPayment adds the amount to the balance even when the payment was already credited, so a duplicate webhook credits twice.',
+  'balance-guard': 'purchaseSubscription reads the balance without a row lock and writes back an absolute value, so concurrent purchases spend the same money twice.',
+  'reminder-dedup': 'claimReminder answers true to every caller, so an overlapping or rerun reminder job sends the same reminder again.',
+  'callback-idempotency': 'markHabitDone answers done and counts the completion again when the habit was already done that day.',
 } as const satisfies Record<string, string>;
 
 export type SabotageName = keyof typeof SABOTAGE_SWITCHES;

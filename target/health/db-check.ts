@@ -38,6 +38,10 @@ async function boundedCheck(pool: pg.Pool, timeoutMs: number): Promise<DbCheckRe
   const releaseOnce = (client: pg.PoolClient, error?: Error): void => {
     if (held.released) return;
     held.released = true;
+    // A healthy client goes back to the pool and is reused by the next check: take our
+    // listener off, or every check would add one more. A discarded client keeps it, since
+    // its dying socket may still emit an error.
+    if (!error) client.off('error', ignoreError);
     client.release(error);
   };
 

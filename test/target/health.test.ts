@@ -213,3 +213,20 @@ test('loadConfig: defaults, every problem at once, and a masked password', () =>
   assert.equal(maskDatabaseUrl('postgres://u:secret@127.0.0.1:5432/db'), 'postgres://u:***@127.0.0.1:5432/db');
   assert.ok(!maskDatabaseUrl('not a url with secret').includes('secret'));
 });
+
+test('repeated checks on a reused pooled client do not pile up error listeners', async () => {
+  const db = requireCluster();
+  const single = createDbPool({ databaseUrl: db.url, dbPoolMax: 1, dbPoolBurst: 0, dbConnectTimeoutMs: 2000, dbStatementTimeoutMs: 5000 }, { warn: () => undefined });
+  try {
+    const check = createDbCheck(single, HEALTH_TIMEOUT_MS);
+    for (let i = 0; i < 30; i += 1) assert.equal((await check()).ok, true);
+    const client = await single.connect();
+    try {
+      assert.ok(client.listenerCount('error') <= 2, `error listeners on the reused client: ${client.listenerCount('error')}`);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await single.end();
+  }
+});

@@ -1,0 +1,98 @@
+/**
+ * Crediting a succeeded payment to its user's balance: exactly once per
+ * payment, however many webhooks arrive and however concurrently (C7, L9,
+ * L10). The ledger row and the balance change commit together.
+ */
+import type pg from 'pg';
+import type { Db } from '../db/handle.ts';
+import { queryRepeatable, retryOnceIfConnectionDied } from '../db/query.ts';
+import { toSafeInteger } from '../db/sql-values.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { NotFoundError, PaymentStateError } from './repo-errors.ts';
+
+export type CreditResult = 'credited' | 'already';
+
+type PaymentForCredit = { user_id: string; amount: string; status: string };
+
+/**
+ * Adds the payment's amount to its user's balance unless this payment was
+ * credited before. In one transaction: lock the payment row, insert the
+ * ledger credit (unique per payment), and only if that insert happened, add
+ * to the balance. Duplicate webhooks queue on the payment's row lock and then
+ * find the credit: 'already'.
+ *
+ * The whole transaction is idempotent, so it is retried once when its
+ * connection dies; if the first attempt had committed, the retry answers
+ * 'already'. Throws PaymentStateError unless the payment has succeeded.
+ *
+ * Sabotage `ledger-idempotency`: no lock, and the balance is raised whether
+ * or not the ledger insert happened. The ledger still shows one credit, the
+ * balance shows one per call: users.balance no longer equals the ledger sum.
+ */
+export function creditPayment(db: Db, paymentId: number): Promise<CreditResult> {
+  if (db.sabotage.has('ledger-idempotency')) return withTransaction(db.pool, (client) => creditWithoutGuard(client, paymentId));
+  return retryOnceIfConnectionDied(db, () => withTransaction(db.pool, (client) => creditOnce(client, paymentId)));
+}
+
+async function creditOnce(client: pg.PoolClient, paymentId: number): Promise<CreditResult> {
+  const { rows } = await client.query<PaymentForCredit>('SELECT user_id, amount, status FROM payments WHERE id = $1 FOR UPDATE', [paymentId]);
+  const payment = rows[0];
+  if (!payment) throw new NotFoundError('payment', paymentId);
+  if (payment.status !== 'succeeded') throw new PaymentStateError(paymentId, payment.status, 'credit it');
+
+  const credit = await client.query(
+    `INSERT INTO balance_ledger (user_id, kind, amount, payment_id) VALUES ($1, 'credit', $2, $3)
+     ON CONFLICT ON CONSTRAINT balance_ledger_one_credit_per_payment DO NOTHING`,
+    [payment.user_id, payment.amount, paymentId],
+  );
+  if ((credit.rowCount ?? 0) === 0) return 'already';
+  await client.query('UPDATE users SET balance = balance + $2, updated_at = now() WHERE id = $1', [payment.user_id, payment.amount]);
+  return 'credited';
+}
+
+async function creditWithoutGuard(client: pg.PoolClient, paymentId: number): Promise<CreditResult> {
+  const { rows } = await client.query<PaymentForCredit>('SELECT user_id, amount, status FROM payments WHERE id = $1', [paymentId]);
+  const payment = rows[0];
+  if (!payment) throw new NotFoundError('payment', paymentId);
+  if (payment.status !== 'succeeded') throw new PaymentStateError(paymentId, payment.status, 'credit it');
+  await client.query(
+    `INSERT INTO balance_ledger (user_id, kind, amount, payment_id) VALUES ($1, 'credit', $2, $3)
+     ON CONFLICT ON CONSTRAINT balance_ledger_one_credit_per_payment DO NOTHING`,
+    [payment.user_id, payment.amount, paymentId],
+  );
+  await client.query('UPDATE users SET balance = balance + $2, updated_at = now() WHERE id = $1', [payment.user_id, payment.amount]);
+  return 'credited';
+}
+
+/** A user's ledger totals beside the stored balance: the L10 invariant is balance = credits − debits. Read-only, repeatable. */
+export interface BalanceAudit {
+  balance: number;
+  credits: number;
+  debits: number;
+  creditCount: number;
+  debitCount: number;
+}
+
+export async function auditBalance(db: Db, userId: number): Promise<BalanceAudit> {
+  const { rows } = await queryRepeatable<{ balance: string; credits: string; debits: string; credit_count: string; debit_count: string }>(
+    db,
+    `SELECT u.balance,
+            coalesce(sum(l.amount) FILTER (WHERE l.kind = 'credit'), 0) AS credits,
+            coalesce(sum(l.amount) FILTER (WHERE l.kind = 'debit'), 0) AS debits,
+            count(*) FILTER (WHERE l.kind = 'credit') AS credit_count,
+            count(*) FILTER (WHERE l.kind = 'debit') AS debit_count
+     FROM users u LEFT JOIN balance_ledger l ON l.user_id = u.id
+     WHERE u.id = $1
+     GROUP BY u.id`,
+    [userId],
+  );
+  const row = rows[0];
+  if (!row) throw new NotFoundError('user', userId);
+  return {
+    balance: toSafeInteger(row.balance, 'users.balance'),
+    credits: toSafeInteger(row.credits, 'credits'),
+    debits: toSafeInteger(row.debits, 'debits'),
+    creditCount: toSafeInteger(row.credit_count, 'credit_count'),
+    debitCount: toSafeInteger(row.debit_count, 'debit_count'),
+  };
+}
