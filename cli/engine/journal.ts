@@ -34,6 +34,8 @@ export interface LoadSecond {
 export interface LoadRecord {
   step: string;
   spec: LoadSpec;
+  /** The load in words, from its driver: "HTTP GET /health at 100/s over 10 connections". */
+  description: string;
   startedMs: number;
   endedMs: number;
   requests: number;
@@ -52,6 +54,8 @@ export interface LoadRecord {
   /** Requests per second actually achieved. */
   achievedRate: number;
   series: LoadSecond[];
+  /** Set when the driver itself broke (not the target): the run becomes an error, not a verdict. */
+  driverError?: string;
 }
 
 export interface FaultRecord {

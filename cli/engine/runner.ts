@@ -240,6 +240,7 @@ async function runTimeline(
     await Promise.race([run.finished, clock.until(entry.plannedAtMs + forMs, halt.signal)]);
     const record = await run.stop();
     journal.loads.push(record);
+    if (record.driverError) fail(`load ${step.name}: ${record.driverError}`);
     entry.endedMs = clock.now();
     bus.emit('step:end', { step: step.name, kind: 'load', tMs: entry.endedMs });
     log('info', `load ${step.name} ended: ${record.requests} requests, ${record.errors} failed`);

@@ -26,6 +26,8 @@ export interface StackEndpoints {
   /** Direct connection string to PostgreSQL (the harness's own checks; never through the proxy). */
   databaseUrl: string;
   proxies: Record<string, ProxyEndpoint>;
+  /** Base URLs of the simulators' own servers, for their control APIs (the target reaches them through proxies). */
+  sims?: Partial<Record<'telegram' | 'yookassa' | 'cryptopay', string>>;
 }
 
 /** How the target is configured; a running target with a different config is restarted. */

@@ -92,6 +92,7 @@ export const httpLoadDriver: LoadDriver<HttpLoadSpec> = {
       record = {
         step,
         spec,
+        description: `${httpLoadDriver.describe(spec)}, timeout ${spec.timeout}`,
         startedMs,
         endedMs,
         requests,

@@ -1,11 +1,12 @@
 /** The registry of built-in load drivers, keyed by the scenario's `driver` field. */
 import type { LoadSpec } from '../../engine/scenario-schema.ts';
 import { httpLoadDriver } from './http.ts';
+import { telegramLoadDriver } from './telegram.ts';
 import type { LoadDriver } from './types.ts';
 
 type DriverMap = { [K in LoadSpec['driver']]: LoadDriver<Extract<LoadSpec, { driver: K }>> };
 
-export const LOAD_DRIVERS: DriverMap = { http: httpLoadDriver };
+export const LOAD_DRIVERS: DriverMap = { http: httpLoadDriver, telegram: telegramLoadDriver };
 
 export function loadDriverFor(spec: LoadSpec): LoadDriver {
   return LOAD_DRIVERS[spec.driver] as LoadDriver;
