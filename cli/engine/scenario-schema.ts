@@ -80,7 +80,7 @@ export const ToxiproxyFaultSchema = z
 export const ServiceFaultSchema = z
   .object({
     driver: z.literal('service'),
-    service: z.enum(['postgres', 'toxiproxy', 'target']).describe('The stack service to act on.'),
+    service: z.enum(['postgres', 'toxiproxy', 'target', 'telegram', 'yookassa', 'cryptopay']).describe('The stack service to act on (telegram, yookassa, cryptopay are the simulators).'),
     action: z.enum(['stop', 'restart', 'pause', 'kill']).describe('stop/kill: down until reverted; pause: frozen until reverted; restart: stop then start.'),
   })
   .strict();

@@ -25,8 +25,9 @@ import {
   stackStateFile,
   writeStackState,
 } from './state-file.ts';
-import type { PostgresState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
+import type { PostgresState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
 import { resolveToxiproxyBinary } from './toxiproxy-binary.ts';
+import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, targetSecretEnv, type SimName } from './simulators.ts';
 import { startToxiproxyServer, syncProxies, toxiproxyAnswers, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ProxyEndpoint, ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
 
@@ -37,7 +38,20 @@ const TARGET_MAIN = path.join(PACKAGE_ROOT, 'target', 'main.ts');
 /** The target compiles TypeScript on start (tsx); give it room on a slow machine. */
 const TARGET_START_TIMEOUT_MS = 20_000;
 /** Environment the stack sets itself (with each proxy's, e.g. DATABASE_URL); a scenario's env cannot override these. */
-const STACK_OWNED_ENV: readonly string[] = ['DATABASE_URL', 'PORT', 'HOST', 'CHAOSCTL_SABOTAGE'];
+const STACK_OWNED_ENV: readonly string[] = [
+  'DATABASE_URL',
+  'PORT',
+  'HOST',
+  'CHAOSCTL_SABOTAGE',
+  'TELEGRAM_API_ROOT',
+  'YOOKASSA_API_URL',
+  'CRYPTOPAY_API_URL',
+  'BOT_TOKEN',
+  'YOOKASSA_SHOP_ID',
+  'YOOKASSA_SECRET_KEY',
+  'CRYPTOPAY_TOKEN',
+  'CONTROL_TOKEN',
+];
 
 export interface LocalStackOptions {
   /** Where stack.json and logs/ live; stateDir() (read at each call) when left out. */
@@ -61,11 +75,16 @@ export class LocalStack implements StackProvider {
     const save = (): Promise<void> => writeStackState(state, dir);
 
     state.postgres = await this.upPostgres(state, logs, progress, save);
+    state.secrets ??= newSecrets();
+    state.targetPort ??= state.target?.port ?? (await freePort());
     await save();
-    state.toxiproxy = await this.upToxiproxy(state, state.postgres, logs, progress, save);
+    state.sims = await this.upSims(state, state.secrets, state.targetPort, logs, progress, save);
     await save();
-    const proxyEnv = proxyEnvFor(state.toxiproxy.proxies, { postgresUrl: directDatabaseUrl(state.postgres) });
-    state.target = await this.upTarget(state.target, normalizeConfig(config), proxyEnv, logs, progress);
+    const upstreams = upstreamsOf(state, state.postgres);
+    state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
+    await save();
+    const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets) };
+    state.target = await this.upTarget(state.target, state.targetPort, normalizeConfig(config), targetEnv, logs, progress);
     await save();
 
     const endpoints = endpointsOf(state);
@@ -98,6 +117,13 @@ export class LocalStack implements StackProvider {
     const target = state.target;
     if (target && (await attempt('stop target', () => stopRecorded(target.pid, TARGET_MAIN, 'target', progress)))) delete state.target;
 
+    for (const name of SIM_NAMES) {
+      const sim = state.sims?.[name];
+      if (sim && (await attempt(`stop ${name} simulator`, () => stopRecorded(sim.pid, simMain(name), `${name} simulator`, progress)))) {
+        if (state.sims) delete state.sims[name];
+      }
+    }
+
     const toxiproxy = state.toxiproxy;
     if (toxiproxy && (await attempt('stop toxiproxy', () => stopRecorded(toxiproxy.pid, toxiproxyMarker(toxiproxy), 'toxiproxy', progress)))) {
       delete state.toxiproxy;
@@ -125,13 +151,14 @@ export class LocalStack implements StackProvider {
     const state = await readStackState(this.dir());
     if (!state) {
       const detail = 'no stack; `chaosctl up` starts one';
-      return [
-        { name: 'postgres', running: false, detail },
-        { name: 'toxiproxy', running: false, detail },
-        { name: 'target', running: false, detail },
-      ];
+      return (['postgres', 'toxiproxy', ...SIM_NAMES, 'target'] as const).map((name) => ({ name, running: false, detail }));
     }
-    return [await this.postgresStatus(state.postgres), await toxiproxyStatus(state.toxiproxy), await targetStatus(state.target)];
+    return [
+      await this.postgresStatus(state.postgres),
+      await toxiproxyStatus(state.toxiproxy),
+      ...SIM_NAMES.map((name) => simStatus(name, state.sims?.[name])),
+      await targetStatus(state.target),
+    ];
   }
 
   async endpoints(): Promise<StackEndpoints | null> {
@@ -147,6 +174,10 @@ export class LocalStack implements StackProvider {
         return serviceControl(() => this.toxiproxyService());
       case 'target':
         return serviceControl(() => this.targetService());
+      case 'telegram':
+      case 'yookassa':
+      case 'cryptopay':
+        return serviceControl(() => this.simService(name));
     }
   }
 
@@ -274,7 +305,7 @@ export class LocalStack implements StackProvider {
 
   // ---- toxiproxy ------------------------------------------------------------
 
-  private async upToxiproxy(state: StackState, pg: PostgresState, logs: string, progress: Progress, save: () => Promise<void>): Promise<ToxiproxyState> {
+  private async upToxiproxy(state: StackState, upstreams: Upstreams, logs: string, progress: Progress, save: () => Promise<void>): Promise<ToxiproxyState> {
     const existing = state.toxiproxy;
     let current: ToxiproxyState;
     const livePid = existing && isOurProcess(existing.pid, toxiproxyMarker(existing)) ? existing.pid : null;
@@ -304,7 +335,6 @@ export class LocalStack implements StackProvider {
     state.toxiproxy = current;
     await save();
 
-    const upstreams: Upstreams = { postgresUrl: directDatabaseUrl(pg) };
     const proxies: Record<string, ProxyEndpoint> = {};
     for (const dependency of PROXIED_DEPENDENCIES) {
       const upstream = dependency.upstream(upstreams);
@@ -343,7 +373,14 @@ export class LocalStack implements StackProvider {
 
   // ---- target ---------------------------------------------------------------
 
-  private async upTarget(existing: TargetState | undefined, config: TargetConfig, proxyEnv: Record<string, string>, logs: string, progress: Progress): Promise<TargetState> {
+  private async upTarget(
+    existing: TargetState | undefined,
+    port: number,
+    config: TargetConfig,
+    proxyEnv: Record<string, string>,
+    logs: string,
+    progress: Progress,
+  ): Promise<TargetState> {
     if (!proxyEnv.DATABASE_URL) throw new ChaosError('CHAOSCTL_E_STACK_UP', { service: 'target', detail: 'toxiproxy has no postgres proxy' });
     const livePid = existing && isOurProcess(existing.pid, TARGET_MAIN) ? existing.pid : null;
 
@@ -363,7 +400,7 @@ export class LocalStack implements StackProvider {
 
     const next: TargetState = {
       pid: 0,
-      port: existing?.port ?? (await freePort()),
+      port,
       logFile: existing?.logFile ?? path.join(logs, 'target.log'),
       config,
       proxyEnv,
@@ -386,6 +423,53 @@ export class LocalStack implements StackProvider {
       await this.updateState((s) => (s.target ? { ...s, target: { ...s.target, pid } } : s));
     };
     return new SingleProcessService('target', livePid, launch);
+  }
+
+  // ---- simulators -----------------------------------------------------------
+
+  private async upSims(
+    state: StackState,
+    secrets: NonNullable<StackState['secrets']>,
+    targetPort: number,
+    logs: string,
+    progress: Progress,
+    save: () => Promise<void>,
+  ): Promise<NonNullable<StackState['sims']>> {
+    const sims: NonNullable<StackState['sims']> = { ...state.sims };
+    for (const name of SIM_NAMES) {
+      const existing = sims[name];
+      const live = existing && isOurProcess(existing.pid, simMain(name)) ? existing.pid : null;
+      if (existing && live !== null) {
+        if (processState(live) === 'paused') process.kill(live, 'SIGCONT');
+        progress(`${name} simulator: reusing pid ${live} at ${simUrl(existing.port)}`);
+        continue;
+      }
+      const port = existing?.port ?? (await freePort());
+      const logFile = existing?.logFile ?? path.join(logs, `${name}-sim.log`);
+      const pid = await launchSim(name, port, simEnv(name, port, secrets, targetUrl(targetPort)), logFile);
+      sims[name] = { pid, port, logFile };
+      state.sims = sims;
+      await save();
+      progress(`${name} simulator: started at ${simUrl(port)} (pid ${pid}, log ${logFile})`);
+    }
+    return sims;
+  }
+
+  private async simService(name: SimName): Promise<LocalService> {
+    const state = await this.requireState();
+    const recorded = state.sims?.[name];
+    const secrets = state.secrets;
+    if (!recorded || !secrets || state.targetPort === undefined) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
+    const targetPort = state.targetPort;
+    const livePid = async (): Promise<number | null> => {
+      const now = (await readStackState(this.dir()))?.sims?.[name] ?? recorded;
+      return isOurProcess(now.pid, simMain(name)) ? now.pid : null;
+    };
+    const launch = async (): Promise<void> => {
+      const pid = await launchSim(name, recorded.port, simEnv(name, recorded.port, secrets, targetUrl(targetPort)), recorded.logFile);
+      await this.updateState((s) => (s.sims?.[name] ? { ...s, sims: { ...s.sims, [name]: { ...recorded, pid } } } : s));
+    };
+    return new SingleProcessService(name, livePid, launch);
   }
 
   // ---- state ----------------------------------------------------------------
@@ -509,7 +593,26 @@ function endpointsOf(state: StackState): StackEndpoints | null {
     toxiproxyUrl: toxiproxyUrl(state.toxiproxy.port),
     databaseUrl: directDatabaseUrl(state.postgres),
     proxies: { ...state.toxiproxy.proxies },
+    sims: Object.fromEntries(SIM_NAMES.flatMap((name) => (state.sims?.[name] ? [[name, simUrl(state.sims[name].port)]] : []))),
+    ...(state.secrets ? { controlToken: state.secrets.controlToken } : {}),
   };
+}
+
+/** Where every real dependency listens, for the proxies in front of them. */
+function upstreamsOf(state: StackState, pg: PostgresState): Upstreams {
+  const sims: Upstreams['sims'] = {};
+  for (const name of SIM_NAMES) {
+    const sim = state.sims?.[name];
+    if (sim) sims[name] = `127.0.0.1:${sim.port}`;
+  }
+  return { postgresUrl: directDatabaseUrl(pg), sims };
+}
+
+function simStatus(name: SimName, sim: SimState | undefined): ServiceStatus {
+  if (!sim) return { name, running: false, detail: 'not started' };
+  const pid = isOurProcess(sim.pid, simMain(name)) ? sim.pid : null;
+  const state = runStateOf(pid);
+  return { name, running: state === 'running', detail: `${describe(state, pid)}, simulator at ${simUrl(sim.port)}, log ${sim.logFile}` };
 }
 
 function directDatabaseUrl(pg: PostgresState): string {

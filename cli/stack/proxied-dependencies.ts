@@ -9,6 +9,8 @@
 export interface Upstreams {
   /** Direct PostgreSQL connection string. */
   postgresUrl: string;
+  /** host:port of each simulator, when the stack runs it. */
+  sims?: Partial<Record<'telegram' | 'yookassa' | 'cryptopay', string>>;
 }
 
 export interface ProxiedDependency {
@@ -25,6 +27,21 @@ export const PROXIED_DEPENDENCIES: readonly ProxiedDependency[] = [
     name: 'postgres',
     upstream: ({ postgresUrl }) => hostPortOf(postgresUrl, 5432),
     targetEnv: (listen, { postgresUrl }) => ({ DATABASE_URL: withHostPort(postgresUrl, listen) }),
+  },
+  {
+    name: 'telegram',
+    upstream: ({ sims }) => sims?.telegram ?? null,
+    targetEnv: (listen) => ({ TELEGRAM_API_ROOT: `http://${listen}` }),
+  },
+  {
+    name: 'yookassa',
+    upstream: ({ sims }) => sims?.yookassa ?? null,
+    targetEnv: (listen) => ({ YOOKASSA_API_URL: `http://${listen}/v3` }),
+  },
+  {
+    name: 'cryptopay',
+    upstream: ({ sims }) => sims?.cryptopay ?? null,
+    targetEnv: (listen) => ({ CRYPTOPAY_API_URL: `http://${listen}/api` }),
   },
 ];
 

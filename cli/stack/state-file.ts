@@ -51,6 +51,16 @@ const TargetStateSchema = z.object({
   proxyEnv: z.record(z.string(), z.string()),
 });
 
+const SimStateSchema = z.object({ pid: z.number().int(), port: z.number().int(), logFile: z.string() });
+
+const SecretsSchema = z.object({
+  botToken: z.string(),
+  yookassaShopId: z.string(),
+  yookassaSecretKey: z.string(),
+  cryptopayToken: z.string(),
+  controlToken: z.string(),
+});
+
 export const StackStateSchema = z.object({
   version: z.literal(STACK_STATE_VERSION),
   mode: z.literal('local'),
@@ -59,6 +69,11 @@ export const StackStateSchema = z.object({
   postgres: z.discriminatedUnion('kind', [ThrowawayPostgresSchema, ExternalPostgresSchema]).optional(),
   toxiproxy: ToxiproxyStateSchema.optional(),
   target: TargetStateSchema.optional(),
+  /** Generated once per stack; shared by the simulators and the target. */
+  secrets: SecretsSchema.optional(),
+  /** The target's port, reserved before the simulators start (they deliver webhooks to it). */
+  targetPort: z.number().int().optional(),
+  sims: z.object({ telegram: SimStateSchema.optional(), yookassa: SimStateSchema.optional(), cryptopay: SimStateSchema.optional() }).optional(),
 });
 
 export type StackState = z.infer<typeof StackStateSchema>;
@@ -67,6 +82,7 @@ export type ExternalPostgresState = z.infer<typeof ExternalPostgresSchema>;
 export type PostgresState = NonNullable<StackState['postgres']>;
 export type ToxiproxyState = z.infer<typeof ToxiproxyStateSchema>;
 export type TargetState = z.infer<typeof TargetStateSchema>;
+export type SimState = z.infer<typeof SimStateSchema>;
 
 export function stackStateFile(dir: string = stateDir()): string {
   return path.join(dir, 'stack.json');

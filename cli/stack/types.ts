@@ -5,8 +5,8 @@
  */
 
 export type StackMode = 'local' | 'docker';
-export type ServiceName = 'postgres' | 'toxiproxy' | 'target';
-export const SERVICE_NAMES: readonly ServiceName[] = ['postgres', 'toxiproxy', 'target'];
+export type ServiceName = 'postgres' | 'toxiproxy' | 'target' | 'telegram' | 'yookassa' | 'cryptopay';
+export const SERVICE_NAMES: readonly ServiceName[] = ['postgres', 'toxiproxy', 'telegram', 'yookassa', 'cryptopay', 'target'];
 
 /** A Toxiproxy proxy between the target and one dependency. */
 export interface ProxyEndpoint {
@@ -28,6 +28,8 @@ export interface StackEndpoints {
   proxies: Record<string, ProxyEndpoint>;
   /** Base URLs of the simulators' own servers, for their control APIs (the target reaches them through proxies). */
   sims?: Partial<Record<'telegram' | 'yookassa' | 'cryptopay', string>>;
+  /** Token of the target's /_control API (never written to journals or reports). */
+  controlToken?: string;
 }
 
 /** How the target is configured; a running target with a different config is restarted. */

@@ -99,9 +99,22 @@ test('up starts postgres, toxiproxy and the target; /health is 200 through the p
     [
       ['postgres', true],
       ['toxiproxy', true],
+      ['telegram', true],
+      ['yookassa', true],
+      ['cryptopay', true],
       ['target', true],
     ],
   );
+  // Each simulator runs behind its own proxy, and the target is pointed at the proxy, never at the simulator.
+  for (const name of ['telegram', 'yookassa', 'cryptopay'] as const) {
+    const proxy = endpoints.proxies[name];
+    assert.ok(proxy, `a ${name} proxy`);
+    assert.equal(proxy.upstream, endpoints.sims?.[name]?.replace('http://', ''));
+  }
+  assert.equal(state.target.proxyEnv.TELEGRAM_API_ROOT, `http://${endpoints.proxies.telegram?.listen}`);
+  assert.equal(state.target.proxyEnv.YOOKASSA_API_URL, `http://${endpoints.proxies.yookassa?.listen}/v3`);
+  assert.equal(state.target.proxyEnv.CRYPTOPAY_API_URL, `http://${endpoints.proxies.cryptopay?.listen}/api`);
+  assert.ok(state.target.proxyEnv.BOT_TOKEN && state.target.proxyEnv.CONTROL_TOKEN, 'the target gets the stack secrets');
   t.diagnostic(`up took ${ms.toFixed(0)} ms`);
 });
 
@@ -186,6 +199,18 @@ test('up with another sabotage restarts only the target', { timeout: 30_000 }, a
   } finally {
     await stack.service('postgres').start();
   }
+});
+
+test('a simulator is a service: stop takes it away, start brings it back on the same port', { timeout: 30_000 }, async () => {
+  const url = endpoints.sims?.telegram;
+  assert.ok(url);
+  const telegram = stack.service('telegram');
+  await telegram.stop();
+  assert.equal(await telegram.isRunning(), false);
+  await assert.rejects(fetch(`${url}/_sim/status`));
+  await telegram.ensureRunning();
+  assert.equal(await telegram.isRunning(), true);
+  assert.equal((await fetch(`${url}/_sim/status`)).status, 200);
 });
 
 test('down stops everything and removes the data dir and stack.json; twice is fine', { timeout: 30_000 }, async (t) => {
