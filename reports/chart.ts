@@ -294,10 +294,9 @@ function timelineLane(journal: Journal, entry: TimelineEntry, top: number, exten
   return planned + actualBar + text(labelX, barTop + barHeight / 2 + 4, label, labelClass, nearRightEdge ? 'end' : 'start');
 }
 
-/** A load step in words: "GET /health at 50/s over 10 connections". */
+/** A load step in words, as its driver described it. */
 export function describeLoad(load: LoadRecord): string {
-  const spec = load.spec;
-  return `${spec.method} ${spec.path} at ${spec.rate}/s over ${spec.connections} connections`;
+  return load.description;
 }
 
 // ---------------------------------------------------------------------------

@@ -291,7 +291,7 @@ function loadBlock(load: LoadRecord, extentMs: number, windows: FaultWindow[]): 
     'no data',
   );
   return `<div class="subsection"><h3>${esc(load.step)}</h3>
-<p class="spec">${esc(describeLoad(load))}, timeout ${esc(load.spec.timeout)}</p>
+<p class="spec">${esc(describeLoad(load))}</p>
 ${loadChart(load, extentMs, windows)}
 ${legend([['sw-req', 'requests per second'], ['sw-err', 'errors per second'], ['sw-p95', 'p95 latency'], ['sw-max', 'max latency'], ['sw-band', 'fault in place']])}
 <div class="grid-2"><div>${summary}</div><div>${latencyTable(load.latency, load.correctedLatency)}</div></div>

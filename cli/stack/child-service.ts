@@ -88,11 +88,15 @@ export class SingleProcessService implements LocalService {
     const pid = await this.currentPid();
     if (pid === null) throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `pause ${this.name}`, detail: 'it is not running' });
     sendSignal(pid, 'SIGSTOP');
+    // Signals land asynchronously; return once the kernel shows it stopped (bounded).
+    await waitUntil(() => processState(pid) !== 'running', 2000);
   }
 
   async resume(): Promise<void> {
     const pid = await this.currentPid();
-    if (pid !== null) sendSignal(pid, 'SIGCONT');
+    if (pid === null) return;
+    sendSignal(pid, 'SIGCONT');
+    await waitUntil(() => processState(pid) !== 'paused', 2000);
   }
 
   async kill(): Promise<void> {

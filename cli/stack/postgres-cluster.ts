@@ -207,7 +207,11 @@ export class PostgresCluster {
     }
     // Postmaster first, so it starts no new child we would miss.
     for (const pid of pids) sendSignal(pid, 'SIGSTOP');
-    for (const pid of await this.processes()) sendSignal(pid, 'SIGSTOP');
+    const all = await this.processes();
+    for (const pid of all) sendSignal(pid, 'SIGSTOP');
+    // A signal is delivered asynchronously: return only once the kernel shows them stopped,
+    // so that "paused" is true for whoever looks next (bounded: 2 s).
+    await waitUntil(() => all.every((pid) => processState(pid) !== 'running'), 2000);
   }
 
   async resume(): Promise<void> {

@@ -10,6 +10,7 @@ function load(overrides: Partial<LoadRecord> = {}): LoadRecord {
   return {
     step: 'l',
     spec: { driver: 'http', path: '/health', method: 'GET', rate: 100, connections: 10, timeout: '10s' },
+    description: 'HTTP GET /health at 100/s over 10 connections',
     startedMs: 0,
     endedMs: 10_000,
     requests: 1000,

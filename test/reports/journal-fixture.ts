@@ -225,6 +225,7 @@ export function buildJournal(variant: Variant): Journal {
       {
         step: 'health-load',
         spec: { driver: 'http', path: '/health', method: 'GET', rate: RATE, connections: CONNECTIONS, timeout: '10s' },
+        description: `GET /health at ${RATE}/s over ${CONNECTIONS} connections`,
         startedMs: 2,
         endedMs: 20_004,
         requests: requests.length,
