@@ -15,6 +15,15 @@ export const SABOTAGE_SWITCHES = {
   'balance-guard': 'purchaseSubscription reads the balance without a row lock and writes back an absolute value, so concurrent purchases spend the same money twice.',
   'reminder-dedup': 'claimReminder answers true to every caller, so an overlapping or rerun reminder job sends the same reminder again.',
   'callback-idempotency': 'markHabitDone answers done and counts the completion again when the habit was already done that day.',
+  'alert-cooldown': 'Admin alerts have no cooldown: every raise of the same event is sent again.',
+  'job-overlap': 'A scheduler job may run concurrently with itself (no one-instance rule, locally or in the job store).',
+  'webhook-signature': 'Payment webhooks are not verified (no Crypto Pay signature, no YooKassa sender check or re-read), so a forged webhook credits.',
+  'webhook-db-down-200': 'A payment webhook that cannot reach the database answers 200 instead of 503, so the provider stops redelivering and the payment is never credited.',
+  'notify-429-retry': 'The notifier does not retry a send answered 429: the first Too Many Requests is reported as failed.',
+  'notify-blocked': 'The notifier rethrows 403 Forbidden instead of marking the user blocked, so the job sending the message fails.',
+  throttle: 'The bot\'s per-user rate limit is off: every message reaches a handler however many a user sends.',
+  rollback: 'Bot handlers run without the per-update transaction, so a handler that fails halfway leaves its earlier writes behind.',
+  'fsm-reset': '/start leaves the conversation state as it is and stale state never expires, so a user stuck in a flow stays stuck.',
 } as const satisfies Record<string, string>;
 
 export type SabotageName = keyof typeof SABOTAGE_SWITCHES;

@@ -47,6 +47,7 @@ const EXPECTED_TABLES = [
   'payments',
   'reminders_sent',
   'schema_migrations',
+  'scheduler_jobs',
   'subscriptions',
   'users',
 ];
