@@ -25,6 +25,33 @@ export interface AppConfig {
   healthDbTimeoutMs: number;
   /** pino level (LOG_LEVEL, default info). */
   logLevel: LogLevel;
+  /** Token of the harness's /_control API (CONTROL_TOKEN); without it the API does not exist. */
+  controlToken: string | undefined;
+  telegram: {
+    /** Bot token (BOT_TOKEN); without it the bot, notifications and alerts to Telegram are off. */
+    token: string | undefined;
+    /** Bot API root (TELEGRAM_API_ROOT, default https://api.telegram.org). */
+    apiRoot: string;
+    /** Telegram ids of the admins (ADMIN_IDS, comma-separated): /analytics and admin alerts. */
+    adminIds: number[];
+    /** Messages a user may send per minute before the throttle drops them (THROTTLE_PER_MINUTE, default 30). */
+    throttlePerMinute: number;
+    /** Conversation state older than this is gone (FSM_TTL_MS, default 24 h). */
+    fsmTtlMs: number;
+  };
+  yookassa: { apiUrl: string; shopId: string | undefined; secretKey: string | undefined; allowedIps: string[] };
+  cryptopay: { apiUrl: string; token: string | undefined };
+  scheduler: {
+    /** Start the scheduler with the process (SCHEDULER_AUTOSTART, default true). */
+    autostart: boolean;
+    remindersIntervalMs: number;
+    analyticsIntervalMs: number;
+    healthCheckIntervalMs: number;
+    misfireGraceMs: number;
+  };
+  /** Time between health monitor checks (MONITOR_INTERVAL_MS, default 30 s). */
+  monitorIntervalMs: number;
+  alerts: { dbDownCooldownMs: number; schedulerCooldownMs: number; botCooldownMs: number; flushIntervalMs: number };
 }
 
 /** The configuration is unusable; `problems` names every bad variable. */
@@ -55,6 +82,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
 
+  const text = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const idList = (name: string): number[] => {
+    const raw = text(name);
+    if (raw === undefined) return [];
+    const ids = raw.split(',').map((part) => part.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !/^-?\d+$/.test(id));
+    if (bad.length > 0) problems.push(`${name} must be comma-separated Telegram ids, got "${bad.join(', ')}"`);
+    return ids.filter((id) => /^-?\d+$/.test(id)).map(Number);
+  };
+
   const databaseUrl = env.DATABASE_URL?.trim() ?? '';
   if (databaseUrl === '') {
     problems.push('DATABASE_URL is required (e.g. postgres://user@127.0.0.1:5432/db)');
@@ -76,6 +117,35 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbStatementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', 30_000, 1, 86_400_000),
     healthDbTimeoutMs: integer('HEALTH_DB_TIMEOUT_MS', 300, 1, 60_000),
     logLevel: logLevel ?? 'info',
+    controlToken: text('CONTROL_TOKEN'),
+    telegram: {
+      token: text('BOT_TOKEN'),
+      apiRoot: text('TELEGRAM_API_ROOT') ?? 'https://api.telegram.org',
+      adminIds: idList('ADMIN_IDS'),
+      throttlePerMinute: integer('THROTTLE_PER_MINUTE', 30, 1, 100_000),
+      fsmTtlMs: integer('FSM_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
+    },
+    yookassa: {
+      apiUrl: text('YOOKASSA_API_URL') ?? 'https://api.yookassa.ru/v3',
+      shopId: text('YOOKASSA_SHOP_ID'),
+      secretKey: text('YOOKASSA_SECRET_KEY'),
+      allowedIps: (text('YOOKASSA_ALLOWED_IPS') ?? '127.0.0.1,::1,::ffff:127.0.0.1').split(',').map((ip) => ip.trim()).filter(Boolean),
+    },
+    cryptopay: { apiUrl: text('CRYPTOPAY_API_URL') ?? 'https://pay.crypt.bot/api', token: text('CRYPTOPAY_TOKEN') },
+    scheduler: {
+      autostart: (text('SCHEDULER_AUTOSTART') ?? 'true') !== 'false',
+      remindersIntervalMs: integer('REMINDERS_INTERVAL_MS', 60_000, 50, 86_400_000),
+      analyticsIntervalMs: integer('ANALYTICS_INTERVAL_MS', 3_600_000, 50, 86_400_000),
+      healthCheckIntervalMs: integer('HEALTH_CHECK_INTERVAL_MS', 300_000, 50, 86_400_000),
+      misfireGraceMs: integer('MISFIRE_GRACE_MS', 300_000, 0, 86_400_000),
+    },
+    monitorIntervalMs: integer('MONITOR_INTERVAL_MS', 30_000, 50, 86_400_000),
+    alerts: {
+      dbDownCooldownMs: integer('ALERT_COOLDOWN_DB_DOWN_MS', 300_000, 0, 86_400_000),
+      schedulerCooldownMs: integer('ALERT_COOLDOWN_SCHEDULER_MS', 900_000, 0, 86_400_000),
+      botCooldownMs: integer('ALERT_COOLDOWN_BOT_MS', 300_000, 0, 86_400_000),
+      flushIntervalMs: integer('ALERT_FLUSH_INTERVAL_MS', 15_000, 50, 86_400_000),
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

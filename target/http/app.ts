@@ -9,6 +9,7 @@ import type { Sabotage } from '../sabotage.ts';
 import { instrumentHttp } from '../metrics/http-hooks.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { registerControl, type ControlSurface } from '../control/routes.ts';
+import type { BotReachability, SchedulerControl } from '../contracts.ts';
 
 export interface AppDeps {
   /** The bounded database check (see health/db-check.ts). */
@@ -20,27 +21,45 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The harness's control API; registered only when a token is given. */
   control?: { token: string | undefined; surface: ControlSurface };
+  /** When given, /health also reports whether the scheduler runs (C3). */
+  scheduler?: SchedulerControl;
+  /** When given, /health also reports whether Telegram answers getMe (C4, L7), cached by the implementation. */
+  bot?: BotReachability;
+  /** Mounts more routes (payment webhooks, the bot's webhook) on the same server. */
+  routes?: (app: FastifyInstance) => void;
+}
+
+/** One component's state in GET /health. */
+export interface ComponentHealth {
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
 }
 
 /** Body of GET /health. */
 export interface HealthBody {
   status: 'ok' | 'fail';
-  components: { db: DbCheckResult };
+  components: { db: DbCheckResult; scheduler?: ComponentHealth; bot?: ComponentHealth };
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app: FastifyInstance = deps.logger ? Fastify({ loggerInstance: deps.logger }) : Fastify({ logger: false });
   if (deps.metrics) instrumentHttp(app, deps.metrics);
   if (deps.control) registerControl(app, deps.control.token, deps.control.surface);
+  deps.routes?.(app);
 
   app.get('/health', async (_request, reply) => {
     const db: DbCheckResult = deps.sabotage.has('health-db-check')
       ? // Sabotaged: claim the database is fine without asking it.
         { ok: true, latencyMs: 0 }
       : await deps.checkDb();
-    const body: HealthBody = { status: db.ok ? 'ok' : 'fail', components: { db } };
+    const components: HealthBody['components'] = { db };
+    if (deps.scheduler) components.scheduler = deps.scheduler.isRunning() ? { ok: true } : { ok: false, error: 'scheduler is not running' };
+    if (deps.bot) components.bot = await deps.bot.check();
+    const ok = Object.values(components).every((c) => c.ok);
+    const body: HealthBody = { status: ok ? 'ok' : 'fail', components };
     return reply
-      .code(db.ok ? 200 : 503)
+      .code(ok ? 200 : 503)
       .header('cache-control', 'no-store')
       .send(body);
   });

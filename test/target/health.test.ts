@@ -204,7 +204,23 @@ test('loadConfig: defaults, every problem at once, and a masked password', () =>
       dbStatementTimeoutMs: 30000,
       healthDbTimeoutMs: 300,
       logLevel: 'info',
+      controlToken: undefined,
+      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', adminIds: [], throttlePerMinute: 30, fsmTtlMs: 86_400_000 },
+      yookassa: { apiUrl: 'https://api.yookassa.ru/v3', shopId: undefined, secretKey: undefined, allowedIps: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] },
+      cryptopay: { apiUrl: 'https://pay.crypt.bot/api', token: undefined },
+      scheduler: { autostart: true, remindersIntervalMs: 60_000, analyticsIntervalMs: 3_600_000, healthCheckIntervalMs: 300_000, misfireGraceMs: 300_000 },
+      monitorIntervalMs: 30_000,
+      alerts: { dbDownCooldownMs: 300_000, schedulerCooldownMs: 900_000, botCooldownMs: 300_000, flushIntervalMs: 15_000 },
     },
+    'the seed\'s values are the defaults',
+  );
+  const tuned = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '100000001, 100000002', MONITOR_INTERVAL_MS: '500', SCHEDULER_AUTOSTART: 'false' });
+  assert.deepEqual(tuned.telegram.adminIds, [100000001, 100000002]);
+  assert.equal(tuned.monitorIntervalMs, 500);
+  assert.equal(tuned.scheduler.autostart, false);
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '1,abc', MONITOR_INTERVAL_MS: '1' }),
+    (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
   );
   assert.throws(
     () => loadConfig({ PORT: 'x', DB_POOL_MAX: '0', LOG_LEVEL: 'loud' }),

@@ -57,3 +57,27 @@ test('token comparison', () => {
   assert.equal(tokensMatch('', 'abc'), false);
   assert.equal(tokensMatch('abcabc', 'abc'), false);
 });
+
+test('GET /health is 503 when the scheduler is stopped or Telegram does not answer, 200 when all are up', async () => {
+  let running = true;
+  let telegram = true;
+  const app = buildApp({
+    checkDb: dbUp,
+    sabotage: NO_SABOTAGE,
+    scheduler: { start: async () => undefined, stop: async () => undefined, isRunning: () => running },
+    bot: { check: async () => (telegram ? { ok: true, latencyMs: 3 } : { ok: false, latencyMs: 1000, error: 'getMe timed out' }) },
+  });
+  const healthy = await app.inject({ url: '/health' });
+  assert.equal(healthy.statusCode, 200);
+  assert.deepEqual(Object.keys(healthy.json().components), ['db', 'scheduler', 'bot']);
+  running = false;
+  const noScheduler = await app.inject({ url: '/health' });
+  assert.equal(noScheduler.statusCode, 503);
+  assert.equal(noScheduler.json().components.scheduler.ok, false);
+  running = true;
+  telegram = false;
+  const noBot = await app.inject({ url: '/health' });
+  assert.equal(noBot.statusCode, 503);
+  assert.match(noBot.json().components.bot.error, /getMe/);
+  await app.close();
+});
