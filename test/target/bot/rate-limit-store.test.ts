@@ -1,0 +1,128 @@
+/**
+ * The rate-limit stores behind the throttle (C11, B3): the in-memory one, and
+ * the Redis one against a real redis-server (skipped when none is installed),
+ * where two stores stand for two bot instances sharing one limit.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { freePort } from '../../../cli/stack/free-port.ts';
+import { encodeCommand, parseReply, RedisRateLimitStore, RedisReplyError } from '../../../target/bot/redis-rate-limit-store.ts';
+import { MemoryRateLimitStore } from '../../../target/bot/throttle.ts';
+
+test('memory store: counts per key within a window, starts again when it ends, sweeps ended windows', async () => {
+  let now = 0;
+  const store = new MemoryRateLimitStore(() => now);
+  for (let i = 1; i <= 31; i += 1) assert.equal(await store.hit('a', 60_000), i);
+  assert.equal(await store.hit('b', 60_000), 1);
+  now = 59_999;
+  assert.equal(await store.hit('a', 60_000), 32);
+  now = 60_000;
+  assert.equal(await store.hit('a', 60_000), 1, 'a new window');
+  assert.equal(store.size, 1, 'b ended and was swept');
+});
+
+test('RESP encoding and parsing, including replies split across chunks', () => {
+  assert.equal(encodeCommand(['EVAL', 'ä', '1']).toString('utf8'), '*3\r\n$4\r\nEVAL\r\n$2\r\nä\r\n$1\r\n1\r\n');
+  const replies = Buffer.from('+OK\r\n:42\r\n$5\r\nhello\r\n$-1\r\n*2\r\n:1\r\n$1\r\nx\r\n-ERR wrong\r\n');
+  const values: unknown[] = [];
+  let offset = 0;
+  for (;;) {
+    const parsed = parseReply(replies, offset);
+    if (!parsed) break;
+    values.push(parsed.value);
+    offset = parsed.next;
+  }
+  assert.deepEqual(values.slice(0, 5), ['OK', 42, 'hello', null, [1, 'x']]);
+  assert.ok(values[5] instanceof RedisReplyError);
+  assert.equal(parseReply(Buffer.from('$5\r\nhel')), null);
+  assert.equal(parseReply(Buffer.from('*2\r\n:1\r\n')), null);
+});
+
+function findRedisServer(): string | null {
+  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
+  return null;
+}
+
+async function startRedis(binary: string): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}`));
+    });
+  });
+  return {
+    port,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const redisBinary = findRedisServer();
+
+test('Redis store: two instances share one count per user and window; a new window after it ends', { skip: redisBinary ? false : 'redis-server is not installed' }, async () => {
+  const redis = await startRedis(redisBinary ?? '');
+  const first = new RedisRateLimitStore({ port: redis.port, keyPrefix: 't1:' });
+  const second = new RedisRateLimitStore({ port: redis.port, keyPrefix: 't1:' });
+  try {
+    const counts = await Promise.all(Array.from({ length: 31 }, (_, i) => (i % 2 === 0 ? first : second).hit('throttle:7', 300)));
+    assert.deepEqual([...counts].sort((a, b) => a - b), Array.from({ length: 31 }, (_, i) => i + 1));
+    assert.equal(counts.filter((n) => n > 30).length, 1, 'exactly one update over the limit across both instances');
+    assert.equal(await first.hit('throttle:8', 300), 1, 'other users count apart');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(await second.hit('throttle:7', 300), 1);
+  } finally {
+    await first.close();
+    await second.close();
+    await redis.stop();
+  }
+});
+
+test('Redis store: a Redis that is gone fails the hit quickly; the store reconnects when it is back', { skip: redisBinary ? false : 'redis-server is not installed' }, async () => {
+  let redis = await startRedis(redisBinary ?? '');
+  const port = redis.port;
+  const store = new RedisRateLimitStore({ port, connectTimeoutMs: 300, commandTimeoutMs: 300 });
+  try {
+    assert.equal(await store.hit('k', 10_000), 1);
+    await redis.stop();
+    const started = Date.now();
+    await assert.rejects(store.hit('k', 10_000));
+    assert.ok(Date.now() - started < 1000);
+    const child = spawn(redisBinary ?? '', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    redis = {
+      port,
+      child,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    };
+    let count: number | null = null;
+    for (let attempt = 0; attempt < 50 && count === null; attempt += 1) {
+      count = await store.hit('k', 10_000).catch(() => null);
+      if (count === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(count, 1, 'a fresh Redis, a fresh count');
+  } finally {
+    await store.close();
+    await redis.stop();
+  }
+});
