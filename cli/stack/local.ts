@@ -27,7 +27,7 @@ import {
 } from './state-file.ts';
 import type { PostgresState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
 import { resolveToxiproxyBinary } from './toxiproxy-binary.ts';
-import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, targetSecretEnv, type SimName } from './simulators.ts';
+import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, type SimName } from './simulators.ts';
 import { startToxiproxyServer, syncProxies, toxiproxyAnswers, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ProxyEndpoint, ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
 
@@ -524,7 +524,7 @@ class RecordingCluster implements LocalService {
 
 /** Spawns the target with `state`'s config and port and waits until GET /health answers (any status). */
 async function launchTarget(state: TargetState): Promise<number> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...state.config.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TARGET_DEFAULT_ENV, ...state.config.env };
   // The test runner's marker must not make the target behave like a test file.
   delete env.NODE_TEST_CONTEXT;
   Object.assign(env, state.proxyEnv, { PORT: String(state.port), HOST: '127.0.0.1', CHAOSCTL_SABOTAGE: state.config.sabotage.join(',') });

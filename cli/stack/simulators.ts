@@ -66,6 +66,12 @@ export function targetSecretEnv(secrets: StackSecrets): Record<string, string> {
   };
 }
 
+/** The virtual Telegram user who is the target's admin (id 100000999 in the simulator); a scenario may set ADMIN_IDS itself. */
+export const ADMIN_VIRTUAL_USER = 999;
+
+/** Target settings the stack gives by default; scenario overrides win over these. */
+export const TARGET_DEFAULT_ENV: Readonly<Record<string, string>> = { ADMIN_IDS: String(100_000_000 + ADMIN_VIRTUAL_USER) };
+
 export function simUrl(port: number): string {
   return `http://127.0.0.1:${port}`;
 }

@@ -43,7 +43,10 @@ export interface HealthBody {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app: FastifyInstance = deps.logger ? Fastify({ loggerInstance: deps.logger }) : Fastify({ logger: false });
+  const app: FastifyInstance = deps.logger
+    ? // Every request is counted and timed in /metrics; one log line per request would cost more than it tells.
+      Fastify({ loggerInstance: deps.logger, disableRequestLogging: true })
+    : Fastify({ logger: false });
   if (deps.metrics) instrumentHttp(app, deps.metrics);
   if (deps.control) registerControl(app, deps.control.token, deps.control.surface);
   deps.routes?.(app);
