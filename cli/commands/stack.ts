@@ -36,7 +36,9 @@ export function register(program: Command): void {
       guarded(async (flags: StackFlags) => {
         const { stack } = openStack(parseStackMode(flags.stack));
         const endpoints = await stack.up({ env: {}, sabotage: parseSabotage(flags.sabotage) }, (line) => say(`  ${line}`));
-        if (flags.json) process.stdout.write(`${JSON.stringify(endpoints, null, 2)}\n`);
+        // Tokens stay in stack.json (mode 0600); they are never printed.
+        const { controlToken: _token, secrets: _secrets, ...shown } = endpoints;
+        if (flags.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         else {
           say(`target      ${endpoints.targetUrl}`);
           say(`toxiproxy   ${endpoints.toxiproxyUrl}`);

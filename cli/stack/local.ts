@@ -594,7 +594,12 @@ function endpointsOf(state: StackState): StackEndpoints | null {
     databaseUrl: directDatabaseUrl(state.postgres),
     proxies: { ...state.toxiproxy.proxies },
     sims: Object.fromEntries(SIM_NAMES.flatMap((name) => (state.sims?.[name] ? [[name, simUrl(state.sims[name].port)]] : []))),
-    ...(state.secrets ? { controlToken: state.secrets.controlToken } : {}),
+    ...(state.secrets
+      ? {
+          controlToken: state.secrets.controlToken,
+          secrets: { yookassaShopId: state.secrets.yookassaShopId, yookassaSecretKey: state.secrets.yookassaSecretKey, cryptopayToken: state.secrets.cryptopayToken },
+        }
+      : {}),
   };
 }
 

@@ -30,6 +30,8 @@ export interface StackEndpoints {
   sims?: Partial<Record<'telegram' | 'yookassa' | 'cryptopay', string>>;
   /** Token of the target's /_control API (never written to journals or reports). */
   controlToken?: string;
+  /** Credentials the simulators and the target share, for drivers that act as the provider (never written to journals or reports). */
+  secrets?: { yookassaShopId: string; yookassaSecretKey: string; cryptopayToken: string };
 }
 
 /** How the target is configured; a running target with a different config is restarted. */
