@@ -38,8 +38,16 @@ export interface AppConfig {
     throttlePerMinute: number;
     /** Conversation state older than this is gone (FSM_TTL_MS, default 24 h). */
     fsmTtlMs: number;
+    /** polling (default) or webhook (BOT_MODE; B8). Webhook mode needs BOT_WEBHOOK_URL, the public URL of POST /telegram/webhook. */
+    mode: 'polling' | 'webhook';
+    webhookUrl: string | undefined;
+    /** Checked against X-Telegram-Bot-Api-Secret-Token in webhook mode (BOT_WEBHOOK_SECRET). */
+    webhookSecret: string | undefined;
   };
-  yookassa: { apiUrl: string; shopId: string | undefined; secretKey: string | undefined; allowedIps: string[] };
+  /** A Redis server shared by several instances for the rate limit (REDIS_URL, redis://host:port; B3); unset = per process. */
+  redisUrl: string | undefined;
+  /** allowedIps: senders YooKassa notifications may come from (YOOKASSA_ALLOWED_IPS); unset = YooKassa's published ranges. */
+  yookassa: { apiUrl: string; shopId: string | undefined; secretKey: string | undefined; allowedIps: string[] | undefined };
   cryptopay: { apiUrl: string; token: string | undefined };
   scheduler: {
     /** Start the scheduler with the process (SCHEDULER_AUTOSTART, default true). */
@@ -96,6 +104,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return ids.filter((id) => /^-?\d+$/.test(id)).map(Number);
   };
 
+  const rawMode = text('BOT_MODE') ?? 'polling';
+  const botMode = rawMode === 'webhook' ? 'webhook' : 'polling';
+  if (rawMode !== 'polling' && rawMode !== 'webhook') problems.push(`BOT_MODE must be polling or webhook, got "${rawMode}"`);
+  if (botMode === 'webhook' && !text('BOT_WEBHOOK_URL')) problems.push('BOT_MODE=webhook needs BOT_WEBHOOK_URL');
+  const redis = text('REDIS_URL');
+  if (redis !== undefined && !/^redis:\/\/[^/:]+(:\d+)?\/?$/.test(redis)) problems.push(`REDIS_URL must look like redis://host:port, got "${redis}"`);
+
   const databaseUrl = env.DATABASE_URL?.trim() ?? '';
   if (databaseUrl === '') {
     problems.push('DATABASE_URL is required (e.g. postgres://user@127.0.0.1:5432/db)');
@@ -124,12 +139,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       adminIds: idList('ADMIN_IDS'),
       throttlePerMinute: integer('THROTTLE_PER_MINUTE', 30, 1, 100_000),
       fsmTtlMs: integer('FSM_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
+      mode: botMode,
+      webhookUrl: text('BOT_WEBHOOK_URL'),
+      webhookSecret: text('BOT_WEBHOOK_SECRET'),
     },
+    redisUrl: text('REDIS_URL'),
     yookassa: {
       apiUrl: text('YOOKASSA_API_URL') ?? 'https://api.yookassa.ru/v3',
       shopId: text('YOOKASSA_SHOP_ID'),
       secretKey: text('YOOKASSA_SECRET_KEY'),
-      allowedIps: (text('YOOKASSA_ALLOWED_IPS') ?? '127.0.0.1,::1,::ffff:127.0.0.1').split(',').map((ip) => ip.trim()).filter(Boolean),
+      allowedIps: text('YOOKASSA_ALLOWED_IPS')?.split(',').map((ip) => ip.trim()).filter(Boolean),
     },
     cryptopay: { apiUrl: text('CRYPTOPAY_API_URL') ?? 'https://pay.crypt.bot/api', token: text('CRYPTOPAY_TOKEN') },
     scheduler: {

@@ -10,7 +10,7 @@ import { Api } from 'grammy';
 import { loadConfig, maskDatabaseUrl } from './config.ts';
 import type { AppConfig } from './config.ts';
 import { createAlertService, type AlertService } from './alerts/alert-service.ts';
-import { createBot, type HabitBot } from './bot/index.ts';
+import { createBot, RedisRateLimitStore, type HabitBot } from './bot/index.ts';
 import type { Notifier } from './contracts.ts';
 import { createDb } from './db/handle.ts';
 import { createDbPool, poolStats } from './db/pool.ts';
@@ -79,6 +79,12 @@ const yookassa =
 const cryptopay = config.cryptopay.token ? createCryptoPayClient({ apiUrl: config.cryptopay.apiUrl, token: config.cryptopay.token }) : undefined;
 const payments = yookassa || cryptopay ? createPaymentService({ db, ...(yookassa ? { yookassa } : {}), ...(cryptopay ? { cryptopay } : {}), logger: logger.child({ component: 'payments' }) }) : undefined;
 
+/** B3: one rate limit shared by every instance through Redis. */
+function redisStore(url: string): RedisRateLimitStore {
+  const parsed = new URL(url);
+  return new RedisRateLimitStore({ host: parsed.hostname, port: Number(parsed.port || 6379), ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}) });
+}
+
 const bot: HabitBot | undefined = telegram.token
   ? createBot({
       token: telegram.token,
@@ -87,6 +93,7 @@ const bot: HabitBot | undefined = telegram.token
       logger,
       config: { adminTelegramIds: telegram.adminIds, throttleLimit: telegram.throttlePerMinute, staleStateTtlMs: telegram.fsmTtlMs },
       ...(payments ? { payments } : {}),
+      ...(config.redisUrl ? { rateLimitStore: redisStore(config.redisUrl) } : {}),
     })
   : undefined;
 const notifier: Notifier = telegram.token
@@ -152,15 +159,18 @@ const app = buildApp({
       }),
     },
   },
-  routes: (server) =>
+  routes: (server) => {
+    // B8: webhook mode instead of long polling.
+    if (bot && telegram.mode === 'webhook') server.post('/telegram/webhook', bot.webhookHandler(telegram.webhookSecret ? { secretToken: telegram.webhookSecret } : {}));
     registerPaymentWebhooks(server, {
       db,
       alerts,
       ...(config.cryptopay.token ? { cryptoPayToken: config.cryptopay.token } : {}),
-      ...(yookassa ? { yookassa, yookassaAllowedIps: config.yookassa.allowedIps } : {}),
+      ...(yookassa ? { yookassa, ...(config.yookassa.allowedIps ? { yookassaAllowedIps: config.yookassa.allowedIps } : {}) } : {}),
       logger: logger.child({ component: 'webhooks' }),
       metrics,
-    }),
+    });
+  },
 });
 
 try {
@@ -179,7 +189,8 @@ logger.info(
     url: `http://${config.host}:${port}`,
     database: maskDatabaseUrl(config.databaseUrl),
     poolMax: config.dbPoolMax + config.dbPoolBurst,
-    bot: bot ? 'polling' : 'off (no BOT_TOKEN)',
+    bot: bot ? telegram.mode : 'off (no BOT_TOKEN)',
+    rateLimit: config.redisUrl ? 'redis (shared)' : 'in memory (per process)',
     payments: { yookassa: Boolean(yookassa), cryptopay: Boolean(cryptopay) },
     sabotage: [...sabotage],
   },
@@ -206,7 +217,8 @@ async function startWhenDatabaseIsReady(): Promise<void> {
   }
   if (stopping) return;
   if (config.scheduler.autostart) await scheduler.start();
-  bot?.startPolling();
+  if (bot && telegram.mode === 'webhook' && telegram.webhookUrl) await bot.setWebhook(telegram.webhookUrl, telegram.webhookSecret);
+  else bot?.startPolling();
   // Started once the scheduler runs, so the first check does not report a scheduler that is merely starting.
   monitor.start();
 }

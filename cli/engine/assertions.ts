@@ -99,7 +99,6 @@ export function evaluateExpectation(expectation: Expectation, id: string, m: Mea
       const load = m.loads.find((l) => l.step === expectation.load);
       if (!load || load.requests === 0) return result(expectation, id, assertion, false, `no requests recorded for ${expectation.load}`, {});
       const breakdown = Object.entries(load.statusCounts)
-        .filter(([code]) => !/^2\d\d$/.test(code))
         .map(([code, n]) => `${code}×${n}`)
         .join(', ');
       return result(expectation, id, assertion, load.errors <= expectation.max, `${load.errors} of ${load.requests} failed${breakdown ? ` (${breakdown})` : ''}`, {

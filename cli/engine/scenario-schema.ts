@@ -60,7 +60,36 @@ export const TelegramLoadSchema = z
   })
   .strict();
 
-export const LoadSchema = z.discriminatedUnion('driver', [HttpLoadSchema, TelegramLoadSchema]);
+/** Payment provider notifications to the target, each about a real payment, with a share of duplicates and forgeries. */
+export const WebhooksLoadSchema = z
+  .object({
+    driver: z.literal('webhooks'),
+    provider: z.enum(['yookassa', 'cryptopay']).describe('Which provider simulator sends the notifications.'),
+    rate: z.number().positive().max(100).describe('Deliveries per second, genuine, duplicate and forged together (50 per minute ≈ 0.84).'),
+    duplicates: z.number().min(0).max(1).default(0).describe('Share of deliveries that resend an earlier genuine notification (same bytes).'),
+    forgeries: z.number().min(0).max(1).default(0).describe('Share of deliveries the provider never sent, claiming an unpaid payment succeeded; the target must refuse them with 400.'),
+    amount: z.number().int().positive().max(100_000_000).default(10_000).describe('Amount of each payment in minor units (kopecks).'),
+    currency: z.string().regex(/^[A-Z]{3}$/, { message: 'a currency code such as RUB' }).default('RUB'),
+    answerTimeout: duration.default('15s').describe('A delivery with no answer from the target in this long is an error.'),
+  })
+  .strict()
+  .refine((s) => s.duplicates + s.forgeries < 1, { message: 'duplicates + forgeries must leave room for genuine deliveries (sum below 1)' });
+
+/** Virtual Telegram users asking the bot for a top-up (/topup AMOUNT): the bot creates the payment at the provider and answers with a link or an error. */
+export const PaymentsLoadSchema = z
+  .object({
+    driver: z.literal('payments'),
+    users: z.number().int().min(1).max(20_000).describe('How many virtual users ask for a top-up.'),
+    firstUser: z.number().int().min(1).default(1).describe('Number of the first virtual user.'),
+    arrival: z.enum(['burst', 'rate']).default('rate').describe('burst: every user at once; rate: users start at `rate` per second.'),
+    rate: z.number().positive().max(2000).default(5).describe('Users starting per second with arrival: rate.'),
+    topups: z.number().int().min(1).max(100).default(1).describe('Top-ups each user asks for, one after the other reply.'),
+    amount: z.number().positive().max(1_000_000).default(100).describe('Amount the user types, in major units (/topup 100).'),
+    replyTimeout: duration.default('10s'),
+  })
+  .strict();
+
+export const LoadSchema = z.discriminatedUnion('driver', [HttpLoadSchema, TelegramLoadSchema, WebhooksLoadSchema, PaymentsLoadSchema]);
 
 /** A network fault on one dependency's Toxiproxy proxy. */
 export const ToxiproxyFaultSchema = z
@@ -85,7 +114,34 @@ export const ServiceFaultSchema = z
   })
   .strict();
 
-export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema]);
+/**
+ * A fault inside one of the simulated outside services, through its control API:
+ * slowness, a hang, forced errors (e.g. Telegram 429 with retry_after), flood
+ * limits, a user who blocked the bot. Reverting restores the simulator's normal behaviour.
+ */
+export const SimFaultSchema = z
+  .object({
+    driver: z.literal('sim'),
+    sim: z.enum(['telegram', 'yookassa', 'cryptopay']),
+    action: z
+      .enum(['latency', 'hang', 'errors', 'flood', 'block-user'])
+      .describe('latency: every API call waits; hang: calls are held until reverted; errors: the next `count` calls fail with `status`; flood (telegram): scale the flood limits; block-user (telegram): the user blocked the bot.'),
+    latency: duration.optional().describe('latency: added to every API call.'),
+    jitter: duration.optional().describe('latency: random extra, up to this much.'),
+    status: z.number().int().min(400).max(599).optional().describe('errors: the HTTP status / error code to answer with (e.g. 429, 500, 503).'),
+    count: z.number().int().min(1).max(100_000).optional().describe('errors: how many calls fail (default 1).'),
+    retryAfter: z.number().int().min(1).max(3600).optional().describe('errors with 429 on telegram: the retry_after in seconds.'),
+    methods: z.array(z.string()).optional().describe('errors: only these API methods fail (e.g. sendMessage).'),
+    scale: z.number().positive().max(100_000).optional().describe('flood: multiplier on every Telegram flood limit (10 = ten times as many messages).'),
+    floodEnabled: z.boolean().optional().describe('flood: false turns the limits off.'),
+    user: z.number().int().min(1).optional().describe('block-user: the virtual user number.'),
+  })
+  .strict()
+  .refine((f) => (f.action !== 'flood' && f.action !== 'block-user') || f.sim === 'telegram', {
+    message: 'flood and block-user exist only on the telegram simulator',
+  });
+
+export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema, SimFaultSchema]);
 
 export const StepSchema = z
   .object({
@@ -260,9 +316,12 @@ export type LoadSpec = z.output<typeof LoadSchema>;
 export type HttpLoadSpec = z.output<typeof HttpLoadSchema>;
 export type TelegramLoadSpec = z.output<typeof TelegramLoadSchema>;
 export type TelegramAction = z.output<typeof TelegramActionSchema>;
+export type WebhooksLoadSpec = z.output<typeof WebhooksLoadSchema>;
+export type PaymentsLoadSpec = z.output<typeof PaymentsLoadSchema>;
 export type FaultSpec = z.output<typeof FaultSchema>;
 export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
 export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
+export type SimFaultSpec = z.output<typeof SimFaultSchema>;
 export type ProbeSpec = z.output<typeof ProbeSchema>;
 export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
 export type SqlProbeSpec = z.output<typeof SqlProbeSchema>;

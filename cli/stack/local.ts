@@ -12,9 +12,9 @@ import { maskDatabaseUrl } from '../../target/config.ts';
 import { serviceControl, SingleProcessService } from './child-service.ts';
 import type { LocalService, RunState } from './child-service.ts';
 import { freePort } from './free-port.ts';
-import { waitForHttp } from './http-probe.ts';
+import { httpStatus, waitForHttp } from './http-probe.ts';
 import { canConnect, findPostgresBinDir, PostgresCluster } from './postgres-cluster.ts';
-import { isOurProcess, processState, spawnDetached, stopProcess, tailOfFile } from './processes.ts';
+import { isOurProcess, processState, spawnDetached, stopProcess, tailOfFile, waitUntil } from './processes.ts';
 import { PROXIED_DEPENDENCIES, proxyEnvFor } from './proxied-dependencies.ts';
 import type { Upstreams } from './proxied-dependencies.ts';
 import {
@@ -37,6 +37,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const TARGET_MAIN = path.join(PACKAGE_ROOT, 'target', 'main.ts');
 /** The target compiles TypeScript on start (tsx); give it room on a slow machine. */
 const TARGET_START_TIMEOUT_MS = 20_000;
+/** How long `up` waits for a target that answers to also report healthy. */
+const TARGET_READY_WAIT_MS = 10_000;
 /** Environment the stack sets itself (with each proxy's, e.g. DATABASE_URL); a scenario's env cannot override these. */
 const STACK_OWNED_ENV: readonly string[] = [
   'DATABASE_URL',
@@ -543,6 +545,10 @@ async function launchTarget(state: TargetState): Promise<number> {
       detail: `${exited ? 'it exited' : `GET /health did not answer within ${TARGET_START_TIMEOUT_MS / 1000} s`}${tail ? `; ${state.logFile} ends with:\n${tail}` : ''}`,
     });
   }
+  // Answering is not the same as ready: the target migrates the database and starts its
+  // scheduler and bot after it listens. Give it a bounded moment to report healthy; a
+  // target that stays unhealthy (a sabotaged one, a database left down) is still "up".
+  await waitUntil(async () => (await httpStatus(`${targetUrl(state.port)}/health`, 1000)) === 200, TARGET_READY_WAIT_MS, 100);
   return pid;
 }
 

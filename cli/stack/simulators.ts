@@ -70,7 +70,11 @@ export function targetSecretEnv(secrets: StackSecrets): Record<string, string> {
 export const ADMIN_VIRTUAL_USER = 999;
 
 /** Target settings the stack gives by default; scenario overrides win over these. */
-export const TARGET_DEFAULT_ENV: Readonly<Record<string, string>> = { ADMIN_IDS: String(100_000_000 + ADMIN_VIRTUAL_USER) };
+export const TARGET_DEFAULT_ENV: Readonly<Record<string, string>> = {
+  ADMIN_IDS: String(100_000_000 + ADMIN_VIRTUAL_USER),
+  // The YooKassa simulator delivers from this machine, not from YooKassa's published ranges.
+  YOOKASSA_ALLOWED_IPS: '127.0.0.1,::1,::ffff:127.0.0.1',
+};
 
 export function simUrl(port: number): string {
   return `http://127.0.0.1:${port}`;

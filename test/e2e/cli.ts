@@ -1,6 +1,7 @@
 /** Spawns the real chaosctl binary for end-to-end tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { after } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,14 @@ export interface CliResult {
 
 const roots: string[] = [];
 after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  for (const root of roots) {
+    // A stack a test left up (a failed assertion before its own `down`) is taken down before its state goes.
+    const stateDir = path.join(root, 'state');
+    if (existsSync(path.join(stateDir, 'stack.json'))) {
+      spawnSync(process.execPath, [BIN, 'down'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: stateDir }, stdio: 'ignore', timeout: 60_000 });
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 /** A fresh state folder and output folder, so each test has its own stack; removed when the file's tests end. */

@@ -49,6 +49,8 @@ async function assertClean(endpoints: StackEndpoints): Promise<void> {
 async function upStack(env: NodeJS.ProcessEnv): Promise<StackEndpoints> {
   const up = await runCli(['up', '--json'], env);
   assert.equal(up.code, 0, up.stderr);
+  const stack = JSON.parse(readFileSync(path.join(env.CHAOSCTL_STATE_DIR as string, 'stack.json'), 'utf8')) as { secrets: Record<string, string> };
+  for (const secret of Object.values(stack.secrets)) assert.ok(!up.stdout.includes(secret) && !up.stderr.includes(secret), 'up never prints a token');
   return JSON.parse(up.stdout) as StackEndpoints;
 }
 
@@ -138,16 +140,17 @@ test('SIGKILL leaves the faults in the ledger; `chaosctl recover` reverts them a
   }
 });
 
-test('prove C1: passes on the healthy target, fails with health-db-check on → caught, exit 0', async () => {
+test('prove L1 C1: each passes on the healthy target and fails with its sabotage on → caught, exit 0', async () => {
   const { env, outDir } = isolatedEnv();
-  const result = await runCli(['prove', 'C1', '--out', outDir, '--json'], env);
+  const result = await runCli(['prove', 'L1', 'C1', '--out', outDir, '--json'], env, 400_000);
   assert.equal(result.code, 0, result.stderr);
-  const proof = JSON.parse(result.stdout) as { caught: number; total: number; rows: Array<{ outcome: string; sabotage: string; detail: string }> };
-  assert.equal(proof.caught, 1);
-  assert.equal(proof.total, 1);
-  assert.equal(proof.rows[0]?.sabotage, 'health-db-check');
-  assert.match(proof.rows[0]?.detail ?? '', /health-503-while-db-down/);
-  assert.match(result.stderr, /1\/1 caught/);
+  const proof = JSON.parse(result.stdout) as { caught: number; total: number; rows: Array<{ scenario: string; outcome: string; sabotage: string; detail: string }> };
+  assert.equal(proof.total, 2);
+  assert.equal(proof.caught, 2);
+  const bySwitch = Object.fromEntries(proof.rows.map((r) => [r.sabotage, r]));
+  assert.match(bySwitch.throttle?.detail ?? '', /throttle-drops-over-30/, 'L1 catches the throttle switch by the replies that should not come');
+  assert.match(bySwitch['health-db-check']?.detail ?? '', /health-503-while-db-down/);
+  assert.match(result.stderr, /2\/2 caught/);
 });
 
 test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {

@@ -1,6 +1,7 @@
 /** The registry of built-in fault drivers, keyed by the scenario's `driver` field. */
 import type { FaultSpec } from '../../engine/scenario-schema.ts';
 import { serviceFaultDriver } from './service.ts';
+import { simFaultDriver } from './sim.ts';
 import { toxiproxyFaultDriver } from './toxiproxy.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
 
@@ -9,6 +10,7 @@ type DriverMap = { [K in FaultSpec['driver']]: FaultDriver<Extract<FaultSpec, { 
 export const FAULT_DRIVERS: DriverMap = {
   toxiproxy: toxiproxyFaultDriver,
   service: serviceFaultDriver,
+  sim: simFaultDriver,
 };
 
 /** The driver for a spec, typed loosely so callers can pass any FaultSpec. */

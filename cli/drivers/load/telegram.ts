@@ -46,6 +46,7 @@ function describe(spec: TelegramLoadSpec): string {
 
 interface Pending {
   reply: TelegramAction['reply'];
+  chatId: number;
   settle: (record: SentRecord | null) => void;
 }
 
@@ -80,11 +81,23 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
 
     const onRecord = (record: SentRecord): void => {
       const id = record.answers_update_id;
-      if (id === null || id === undefined) return;
-      const waiting = pending.get(id);
-      if (!waiting) return; // a second message answering the same update, or someone else's
-      pending.delete(id);
-      waiting.settle(record);
+      const exact = id === null || id === undefined ? undefined : pending.get(id);
+      if (exact && id !== null && id !== undefined) {
+        pending.delete(id);
+        exact.settle(record);
+        return;
+      }
+      // The simulator attributes a message to the chat's latest update. When several updates
+      // of a chat that should get no reply arrived together, a reply to any of them may be
+      // attributed to the last: count it against the oldest such update still open.
+      if (record.chat_id === null) return;
+      for (const [updateId, waiting] of pending) {
+        if (waiting.chatId === record.chat_id && waiting.reply === 'none') {
+          pending.delete(updateId);
+          waiting.settle(record);
+          return;
+        }
+      }
     };
 
     /** Injects one update and waits for its reply (or the time to catch an unwanted one). */
@@ -92,8 +105,9 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
       const { kind, body } = actionRequest(action, user);
       requests += 1;
       let updateId: number;
+      let chatId: number;
       try {
-        updateId = (await client.inject(kind, body)).update_id;
+        ({ update_id: updateId, chat_id: chatId } = await client.inject(kind, body));
       } catch {
         outcome('inject_error');
         return;
@@ -109,6 +123,7 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
         }, replyTimeoutMs);
         pending.set(updateId, {
           reply: action.reply,
+          chatId,
           settle: (record) => {
             clearTimeout(timer);
             resolve(record);

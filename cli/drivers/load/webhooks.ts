@@ -1,0 +1,279 @@
+/**
+ * Payment provider notifications at a fixed rate (L9, C7, C8): each delivery is
+ * a real payment flow. The driver creates the payment at the provider simulator
+ * and the matching pending payment (and one user) straight in PostgreSQL, as
+ * the target would have, then has the simulator deliver: the user pays
+ * (genuine), the same notification again (duplicate), or one the provider
+ * never sent (forged, about a payment nobody paid). How the target answered
+ * comes from the simulator's delivery log: the first attempt's status and the
+ * target's response time. At the end the ledger is read back: a genuine
+ * payment answered 200 but not credited, or a forged one credited, is an error.
+ */
+import { randomInt } from 'node:crypto';
+import pg from 'pg';
+import { formatMs, toMs } from '../../engine/duration.ts';
+import type { LoadRecord } from '../../engine/journal.ts';
+import { LatencyRecorder } from '../../engine/latency-recorder.ts';
+import type { WebhooksLoadSpec } from '../../engine/scenario-schema.ts';
+import { PaymentSimClient, type Delivery } from './payment-sim-client.ts';
+import type { LoadDriver, LoadRun } from './types.ts';
+
+export type DeliveryKind = 'genuine' | 'duplicate' | 'forged';
+
+/** Outcome keys in a webhooks load record's statusCounts. */
+export const WEBHOOK_OUTCOMES = [
+  'credited_200',
+  'duplicate_200',
+  'forged_400',
+  'genuine_failed',
+  'duplicate_failed',
+  'forged_accepted',
+  'forged_other',
+  'no_answer',
+  'setup_error',
+  'not_credited',
+  'forged_credited',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+const OK_OUTCOMES: ReadonlySet<WebhookOutcome> = new Set(['credited_200', 'duplicate_200', 'forged_400']);
+
+/** Which outcomes count as errors: everything but a genuine or duplicate answered 200 and a forgery refused with 400. */
+export function isWebhookError(outcome: WebhookOutcome): boolean {
+  return !OK_OUTCOMES.has(outcome);
+}
+
+/** The outcome of one delivery from the status of the target's first answer (null: no answer at all). */
+export function classifyDelivery(kind: DeliveryKind, status: number | null): WebhookOutcome {
+  if (status === null) return 'no_answer';
+  if (kind === 'forged') return status === 400 ? 'forged_400' : status >= 200 && status < 300 ? 'forged_accepted' : 'forged_other';
+  if (status === 200) return kind === 'genuine' ? 'credited_200' : 'duplicate_200';
+  return kind === 'genuine' ? 'genuine_failed' : 'duplicate_failed';
+}
+
+/** How many deliveries a step of this length sends (at least one). */
+export function deliveryCount(rate: number, durationMs: number): number {
+  return Math.max(1, Math.floor((durationMs * rate) / 1000 + 1e-9));
+}
+
+/** Start offset (ms from the step start) of the i-th delivery. */
+export function deliveryOffsetMs(rate: number, index: number): number {
+  return (index * 1000) / rate;
+}
+
+/**
+ * The kind of each delivery, deterministic and evenly spread: after i
+ * deliveries, round(i × share) of them are forged and as many duplicates,
+ * forgeries first when both are due; a duplicate needs a genuine one before
+ * it, so the first delivery is always genuine.
+ */
+export function planDeliveries(count: number, duplicates: number, forgeries: number): DeliveryKind[] {
+  const plan: DeliveryKind[] = [];
+  let duplicated = 0;
+  let forged = 0;
+  let genuine = 0;
+  for (let i = 1; i <= count; i += 1) {
+    if (forged < Math.round(i * forgeries)) {
+      forged += 1;
+      plan.push('forged');
+    } else if (genuine > 0 && duplicated < Math.round(i * duplicates)) {
+      duplicated += 1;
+      plan.push('duplicate');
+    } else {
+      genuine += 1;
+      plan.push('genuine');
+    }
+  }
+  return plan;
+}
+
+function describe(spec: WebhooksLoadSpec): string {
+  const shares = [
+    spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates` : '',
+    spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged` : '',
+  ].filter(Boolean);
+  return `Webhooks: ${spec.provider} notifications at ${Math.round(spec.rate * 600) / 10}/min${shares.length ? ` (${shares.join(', ')})` : ''}, ${(spec.amount / 100).toFixed(2)} ${spec.currency} each, answer timeout ${formatMs(toMs(spec.answerTimeout))}`;
+}
+
+const POLL_MS = 100;
+
+/** Telegram ids the driver's users get: far above any virtual user (100 000 000 + n). */
+function freshTelegramId(): number {
+  return 9_000_000_000_000 + (Date.now() % 1_000_000_000) * 1000 + randomInt(1000);
+}
+
+export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
+  describe,
+
+  start(step, spec, durationMs, ctx): LoadRun {
+    const sim = new PaymentSimClient(spec.provider, ctx.endpoints);
+    const answerTimeoutMs = toMs(spec.answerTimeout);
+    const startedMs = ctx.clock.now();
+    // The simulator sends each notification when told to; no sender waits on another, so there is no coordinated omission to correct.
+    const recorder = new LatencyRecorder(Number.MAX_SAFE_INTEGER / 1000, startedMs);
+    const counts: Record<string, number> = {};
+    let requests = 0;
+    let errors = 0;
+    let driverError: string | undefined;
+    const stop = new AbortController();
+    const pool = new pg.Pool({ connectionString: ctx.endpoints.databaseUrl, max: 4, connectionTimeoutMillis: 3000, application_name: 'chaosctl-webhooks' });
+    pool.on('error', () => undefined); // a dropped idle connection is expected while faults run
+    /** Our payment ids, by kind, for the ledger check at the end (genuine: only those answered 200). */
+    const answeredGenuine: number[] = [];
+    const forgedPayments: number[] = [];
+
+    const emitClosed = (now: number): void => {
+      recorder.roll(now);
+      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
+    };
+    const count = (outcome: WebhookOutcome, latencyMs?: number): void => {
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+      const now = ctx.clock.now();
+      const bad = isWebhookError(outcome);
+      if (bad) errors += 1;
+      if (latencyMs !== undefined) recorder.record(latencyMs, now, !bad);
+      else if (bad) recorder.recordFailure(now);
+      emitClosed(now);
+    };
+    const ticker = setInterval(() => emitClosed(ctx.clock.now()), 250);
+
+    const createUser = async (): Promise<number> => {
+      const { rows } = await pool.query<{ id: string }>(
+        `INSERT INTO users (telegram_id, username, first_name) VALUES ($1, 'chaosctl_webhooks', 'chaosctl webhooks load') RETURNING id`,
+        [freshTelegramId()],
+      );
+      return Number(rows[0]?.id);
+    };
+
+    /** A payment known to both the provider and the target's database, still pending. */
+    const createPayment = async (userId: number): Promise<{ providerId: string; paymentId: number }> => {
+      const created = await sim.createPayment(spec.amount, spec.currency);
+      const { rows } = await pool.query<{ id: string }>(
+        `INSERT INTO payments (idempotency_key, user_id, provider, provider_payment_id, amount, currency, purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, 'topup') RETURNING id`,
+        [created.idempotencyKey, userId, spec.provider, created.providerId, spec.amount, spec.currency],
+      );
+      return { providerId: created.providerId, paymentId: Number(rows[0]?.id) };
+    };
+
+    /** Polls the delivery log until the delivery's first attempt has an answer (or none came in time). */
+    const firstAttempt = async (providerId: string, deliveryId: string): Promise<Delivery['attempts'][number] | null> => {
+      const deadline = ctx.clock.now() + answerTimeoutMs;
+      while (ctx.clock.now() < deadline) {
+        const delivery = (await sim.deliveries(providerId).catch(() => [])).find((d) => d.id === deliveryId);
+        const attempt = delivery?.attempts[0];
+        if (attempt) return attempt;
+        await ctx.clock.sleep(POLL_MS);
+      }
+      return null;
+    };
+
+    let latestPaid: { providerId: string } | null = null;
+    const deliver = async (kind: DeliveryKind, userId: number): Promise<void> => {
+      requests += 1;
+      let providerId: string;
+      let deliveryId: string;
+      let paymentId: number | null = null;
+      try {
+        if (kind === 'duplicate') {
+          if (!latestPaid) throw new Error('no genuine notification to duplicate yet');
+          providerId = latestPaid.providerId;
+          deliveryId = await sim.duplicate(providerId);
+        } else {
+          const payment = await createPayment(userId);
+          providerId = payment.providerId;
+          paymentId = payment.paymentId;
+          if (kind === 'genuine') {
+            deliveryId = await sim.pay(providerId);
+            latestPaid = { providerId };
+          } else {
+            forgedPayments.push(payment.paymentId);
+            deliveryId = await sim.forge(providerId);
+          }
+        }
+      } catch {
+        count('setup_error');
+        return;
+      }
+      const attempt = await firstAttempt(providerId, deliveryId);
+      const outcome = classifyDelivery(kind, attempt ? attempt.status : null);
+      if (outcome === 'credited_200' && paymentId !== null) answeredGenuine.push(paymentId);
+      count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
+    };
+
+    const inFlight = new Set<Promise<void>>();
+    const scheduler = (async () => {
+      let userId: number;
+      try {
+        userId = await createUser();
+      } catch (error) {
+        driverError = `the webhooks load driver cannot create its user in PostgreSQL: ${(error as Error).message}`;
+        return;
+      }
+      const plan = planDeliveries(deliveryCount(spec.rate, durationMs), spec.duplicates, spec.forgeries);
+      for (const [index, kind] of plan.entries()) {
+        await ctx.clock.until(startedMs + deliveryOffsetMs(spec.rate, index), stop.signal);
+        if (stop.signal.aborted) break;
+        const done = deliver(kind, userId);
+        inFlight.add(done);
+        void done.finally(() => inFlight.delete(done));
+      }
+      await Promise.allSettled([...inFlight]);
+    })();
+
+    /** Genuine payments answered 200 must have exactly one credit; forged ones none. */
+    const checkLedger = async (): Promise<void> => {
+      const ids = [...answeredGenuine, ...forgedPayments];
+      if (ids.length === 0) return;
+      const { rows } = await pool.query<{ id: string; credits: string }>(
+        'SELECT p.id, count(l.id) AS credits FROM payments p LEFT JOIN balance_ledger l ON l.payment_id = p.id WHERE p.id = ANY($1::bigint[]) GROUP BY p.id',
+        [ids],
+      );
+      const credits = new Map(rows.map((r) => [Number(r.id), Number(r.credits)]));
+      for (const id of answeredGenuine) if ((credits.get(id) ?? 0) === 0) count('not_credited');
+      for (const id of forgedPayments) if ((credits.get(id) ?? 0) > 0) count('forged_credited');
+    };
+
+    let finishing: Promise<LoadRecord> | null = null;
+    const finish = (): Promise<LoadRecord> =>
+      (finishing ??= (async () => {
+        // Deliveries already sent get their answer or time out; bounded either way.
+        await Promise.race([scheduler.catch(() => undefined), ctx.clock.sleep(answerTimeoutMs + 2000)]);
+        try {
+          await checkLedger();
+        } catch (error) {
+          driverError ??= `the webhooks load driver cannot read the ledger back: ${(error as Error).message}`;
+        }
+        clearInterval(ticker);
+        await pool.end().catch(() => undefined);
+        const endedMs = ctx.clock.now();
+        recorder.roll(endedMs);
+        recorder.flush();
+        for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
+        const seconds = Math.max(0.001, (endedMs - startedMs) / 1000);
+        return {
+          step,
+          spec,
+          description: describe(spec),
+          startedMs,
+          endedMs,
+          requests,
+          errors,
+          statusCounts: counts,
+          latency: recorder.rawSummary(),
+          correctedLatency: recorder.correctedSummary(),
+          achievedRate: Math.round((requests / seconds) * 10) / 10,
+          series: recorder.seconds,
+          ...(driverError ? { driverError } : {}),
+        };
+      })());
+
+    return {
+      finished: scheduler.then(finish, finish),
+      stop() {
+        stop.abort();
+        return finish();
+      },
+    };
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * The webhooks load driver: its pure planning and classification, then a small
+ * storm against a real stack (`chaosctl up` in its own state folder): every
+ * genuine payment credited exactly once, duplicates answered 200 without a
+ * second credit, forgeries refused with 400 and never credited.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { classifyDelivery, deliveryCount, deliveryOffsetMs, isWebhookError, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
+import { startClock } from '../../cli/engine/clock.ts';
+import { EventBus } from '../../cli/engine/events.ts';
+import type { LoadSecond } from '../../cli/engine/journal.ts';
+import { LoadSchema, type WebhooksLoadSpec } from '../../cli/engine/scenario-schema.ts';
+import type { StackEndpoints } from '../../cli/stack/types.ts';
+import { runCli } from '../e2e/cli.ts';
+
+function spec(input: Record<string, unknown>): WebhooksLoadSpec {
+  return LoadSchema.parse({ driver: 'webhooks', ...input }) as WebhooksLoadSpec;
+}
+
+test('planning: shares are exact and evenly spread, the first delivery is genuine', () => {
+  const plan = planDeliveries(10, 0.3, 0.2);
+  assert.deepEqual(plan, ['genuine', 'duplicate', 'forged', 'genuine', 'duplicate', 'genuine', 'genuine', 'forged', 'duplicate', 'genuine']);
+  assert.equal(planDeliveries(1, 0.9, 0)[0], 'genuine');
+  assert.deepEqual(planDeliveries(4, 0, 0), ['genuine', 'genuine', 'genuine', 'genuine']);
+  const big = planDeliveries(1000, 0.2, 0.1);
+  assert.equal(big.filter((k) => k === 'duplicate').length, 200);
+  assert.equal(big.filter((k) => k === 'forged').length, 100);
+  assert.deepEqual(planDeliveries(10, 0.3, 0.2), plan, 'the same inputs give the same plan');
+});
+
+test('planning: count and offsets follow the rate', () => {
+  assert.equal(deliveryCount(50 / 60, 30_000), 25);
+  assert.equal(deliveryCount(2, 5000), 10);
+  assert.equal(deliveryCount(0.01, 1000), 1, 'at least one delivery');
+  assert.equal(deliveryOffsetMs(2, 3), 1500);
+});
+
+test('outcomes: genuine and duplicate want 200, a forgery wants 400', () => {
+  const table: Array<[Parameters<typeof classifyDelivery>[0], number | null, string, boolean]> = [
+    ['genuine', 200, 'credited_200', false],
+    ['genuine', 503, 'genuine_failed', true],
+    ['duplicate', 200, 'duplicate_200', false],
+    ['duplicate', 500, 'duplicate_failed', true],
+    ['forged', 400, 'forged_400', false],
+    ['forged', 200, 'forged_accepted', true],
+    ['forged', 503, 'forged_other', true],
+    ['genuine', null, 'no_answer', true],
+  ];
+  for (const [kind, status, outcome, error] of table) {
+    assert.equal(classifyDelivery(kind, status), outcome, `${kind} ${status}`);
+    assert.equal(isWebhookError(classifyDelivery(kind, status)), error, `${kind} ${status} error`);
+  }
+  assert.equal(isWebhookError('not_credited'), true);
+  assert.equal(isWebhookError('forged_credited'), true);
+});
+
+test('schema: duplicates and forgeries must leave room for genuine deliveries', () => {
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, duplicates: 0.6, forgeries: 0.4 }).success, false);
+  assert.equal(spec({ provider: 'cryptopay', rate: 1 }).amount, 10_000);
+});
+
+test('endpoints without provider secrets are a clear driver error', () => {
+  const endpoints: StackEndpoints = { targetUrl: 'http://127.0.0.1:1', toxiproxyUrl: 'http://127.0.0.1:1', databaseUrl: '', proxies: {}, sims: { yookassa: 'http://127.0.0.1:1' } };
+  assert.throws(() => webhooksLoadDriver.start('wh', spec({ provider: 'yookassa', rate: 1 }), 1000, { endpoints, clock: startClock(), bus: new EventBus() }), /no provider secrets/);
+});
+
+// --- against a real stack ---------------------------------------------------
+
+// Our own state folder, not isolatedEnv(): its folder is removed by an `after` hook that runs
+// before ours, and `down` without its state folder would leave the stack running.
+const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-drivers-'));
+const stateDir = path.join(root, 'state');
+const env: NodeJS.ProcessEnv = { ...process.env, CHAOSCTL_STATE_DIR: stateDir };
+delete env.DATABASE_URL;
+let endpoints: StackEndpoints | undefined;
+let db: pg.Pool | undefined;
+
+before(async () => {
+  const up = await runCli(['up', '--json'], env, 240_000);
+  assert.equal(up.code, 0, up.stderr);
+  const stack = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { secrets: NonNullable<StackEndpoints['secrets']> };
+  endpoints = { ...(JSON.parse(up.stdout) as StackEndpoints), secrets: stack.secrets };
+  db = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
+});
+
+after(async () => {
+  await db?.end();
+  const down = await runCli(['down'], env, 120_000);
+  rmSync(root, { recursive: true, force: true });
+  assert.equal(down.code, 0, down.stderr);
+});
+
+async function storm(provider: 'yookassa' | 'cryptopay') {
+  assert.ok(endpoints && db);
+  const bus = new EventBus();
+  const seconds: LoadSecond[] = [];
+  bus.on('load:second', (e) => seconds.push(e.second));
+  // 10 deliveries at 5/s: 5 genuine, 3 duplicates, 2 forgeries.
+  const run = webhooksLoadDriver.start('wh', spec({ provider, rate: 5, duplicates: 0.3, forgeries: 0.2, amount: 12_345 }), 2000, { endpoints, clock: startClock(), bus });
+  const record = await run.finished;
+  const { rows } = await db.query<{ status: string; credits: string; credited: string }>(
+    `SELECT p.status, count(l.id) AS credits, coalesce(sum(l.amount), 0) AS credited
+     FROM payments p LEFT JOIN balance_ledger l ON l.payment_id = p.id
+     WHERE p.provider = $1 AND p.amount = 12345 GROUP BY p.id, p.status`,
+    [provider],
+  );
+  const balances = await db.query<{ off: string }>(
+    `SELECT count(*) AS off FROM users u WHERE u.balance <> (SELECT coalesce(sum(CASE WHEN l.kind = 'credit' THEN l.amount ELSE -l.amount END), 0) FROM balance_ledger l WHERE l.user_id = u.id)`,
+  );
+  return { record, seconds, rows, balanceOff: Number(balances.rows[0]?.off) };
+}
+
+for (const provider of ['yookassa', 'cryptopay'] as const) {
+  test(`a small ${provider} storm: genuine credited once, duplicates 200 without a second credit, forgeries 400`, { timeout: 60_000 }, async () => {
+    const { record, seconds, rows, balanceOff } = await storm(provider);
+    assert.deepEqual(record.statusCounts, { credited_200: 5, duplicate_200: 3, forged_400: 2 }, JSON.stringify(record));
+    assert.equal(record.requests, 10);
+    assert.equal(record.errors, 0);
+    assert.equal(record.driverError, undefined);
+    assert.equal(record.latency.count, 10);
+    assert.ok(record.latency.max > 0 && record.latency.max < 3000, `max ${record.latency.max}`);
+    assert.ok(seconds.length >= 1, 'per-second samples streamed');
+    const succeeded = rows.filter((r) => r.status === 'succeeded');
+    assert.equal(succeeded.length, 5, JSON.stringify(rows));
+    assert.ok(succeeded.every((r) => r.credits === '1' && r.credited === '12345'), JSON.stringify(rows));
+    const unpaid = rows.filter((r) => r.status === 'pending');
+    assert.equal(unpaid.length, 2, 'the forged ones stay pending');
+    assert.ok(unpaid.every((r) => r.credits === '0'));
+    assert.equal(balanceOff, 0, 'every balance equals its ledger');
+  });
+}
