@@ -6,8 +6,8 @@
 import autocannon from 'autocannon';
 import { toMs } from '../../engine/duration.ts';
 import type { LoadRecord } from '../../engine/journal.ts';
-import { LatencyRecorder } from '../../engine/latency-recorder.ts';
 import type { HttpLoadSpec } from '../../engine/scenario-schema.ts';
+import { LoadTally } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 
 /** autocannon never uses more connections than requests per second. */
@@ -30,18 +30,7 @@ export const httpLoadDriver: LoadDriver<HttpLoadSpec> = {
     if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]') {
       throw new Error(`refusing to send load to ${url.host}: chaosctl targets loopback only`);
     }
-    const startedMs = ctx.clock.now();
-    const recorder = new LatencyRecorder(intendedIntervalMs(spec), startedMs);
-    const statusCounts: Record<string, number> = {};
-    let requests = 0;
-    let errors = 0;
-    const count = (key: string): void => {
-      statusCounts[key] = (statusCounts[key] ?? 0) + 1;
-    };
-    const emitClosed = (nowMs: number): void => {
-      recorder.roll(nowMs);
-      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-    };
+    const tally = new LoadTally(step, ctx.clock, ctx.bus, intendedIntervalMs(spec));
 
     let resolveFinished!: (record: LoadRecord) => void;
     const finished = new Promise<LoadRecord>((resolve) => (resolveFinished = resolve));
@@ -63,46 +52,19 @@ export const httpLoadDriver: LoadDriver<HttpLoadSpec> = {
     );
 
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      const nowMs = ctx.clock.now();
-      const ok = statusCode >= 200 && statusCode < 300;
-      requests += 1;
-      if (!ok) errors += 1;
-      count(String(statusCode));
-      recorder.record(responseTime, nowMs, ok);
-      emitClosed(nowMs);
+      tally.sent();
+      tally.outcome(String(statusCode), statusCode < 200 || statusCode >= 300, responseTime);
     });
     instance.on('reqError', (error: unknown) => {
-      const nowMs = ctx.clock.now();
-      requests += 1;
-      errors += 1;
-      count(/timed out/i.test(String((error as Error | null)?.message)) ? 'timeout' : 'error');
-      recorder.recordFailure(nowMs);
-      emitClosed(nowMs);
+      tally.sent();
+      tally.outcome(/timed out/i.test(String((error as Error | null)?.message)) ? 'timeout' : 'error', true);
     });
-    const ticker = setInterval(() => emitClosed(ctx.clock.now()), 250);
+    const ticker = setInterval(() => tally.tick(), 250);
 
     function finish(): LoadRecord {
       if (record) return record;
       clearInterval(ticker);
-      const endedMs = ctx.clock.now();
-      recorder.roll(endedMs);
-      recorder.flush();
-      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-      const seconds = Math.max(0.001, (endedMs - startedMs) / 1000);
-      record = {
-        step,
-        spec,
-        description: `${httpLoadDriver.describe(spec)}, timeout ${spec.timeout}`,
-        startedMs,
-        endedMs,
-        requests,
-        errors,
-        statusCounts,
-        latency: recorder.rawSummary(),
-        correctedLatency: recorder.correctedSummary(),
-        achievedRate: Math.round((requests / seconds) * 10) / 10,
-        series: recorder.seconds,
-      };
+      record = tally.finish(spec, `${httpLoadDriver.describe(spec)}, timeout ${spec.timeout}`);
       resolveFinished(record);
       return record;
     }

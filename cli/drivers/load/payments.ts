@@ -7,9 +7,9 @@
  */
 import { formatMs, toMs } from '../../engine/duration.ts';
 import type { LoadRecord } from '../../engine/journal.ts';
-import { LatencyRecorder } from '../../engine/latency-recorder.ts';
 import type { PaymentsLoadSpec } from '../../engine/scenario-schema.ts';
 import { TelegramSimClient, type SentRecord } from './telegram-sim-client.ts';
+import { LoadTally, NO_PACING } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 
 /** Outcome keys in a payments load record's statusCounts. */
@@ -49,26 +49,13 @@ export const paymentsLoadDriver: LoadDriver<PaymentsLoadSpec> = {
     if (!simUrl) throw new Error('this stack has no Telegram simulator, so the payments load driver cannot run');
     const client = new TelegramSimClient(simUrl);
     const replyTimeoutMs = toMs(spec.replyTimeout);
-    const startedMs = ctx.clock.now();
-    // Replies are not paced by a sending rate, so there is no coordinated omission to correct.
-    const recorder = new LatencyRecorder(Number.MAX_SAFE_INTEGER / 1000, startedMs);
-    const counts: Record<string, number> = {};
-    let requests = 0;
-    let errors = 0;
+    const tally = new LoadTally(step, ctx.clock, ctx.bus, NO_PACING);
+    const startedMs = tally.startedMs;
     const pending = new Map<number, (record: SentRecord) => void>();
     const stop = new AbortController();
     const streamStop = new AbortController();
 
-    const count = (outcome: TopupOutcome, latencyMs?: number): void => {
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
-      const now = ctx.clock.now();
-      const bad = isTopupError(outcome);
-      if (bad) errors += 1;
-      if (latencyMs !== undefined) recorder.record(latencyMs, now, !bad);
-      else if (bad) recorder.recordFailure(now);
-      recorder.roll(now);
-      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-    };
+    const count = (outcome: TopupOutcome, latencyMs?: number): void => tally.outcome(outcome, isTopupError(outcome), latencyMs);
 
     const onRecord = (record: SentRecord): void => {
       if (record.method !== 'sendMessage') return;
@@ -81,7 +68,7 @@ export const paymentsLoadDriver: LoadDriver<PaymentsLoadSpec> = {
     };
 
     const topup = async (user: number): Promise<void> => {
-      requests += 1;
+      tally.sent();
       let updateId: number;
       try {
         updateId = (await client.inject('command', { user, command: 'topup', args: String(spec.amount) })).update_id;
@@ -126,26 +113,7 @@ export const paymentsLoadDriver: LoadDriver<PaymentsLoadSpec> = {
         // Top-ups already asked for get their reply or time out, then the stream closes.
         await Promise.race([scheduler.catch(() => undefined), ctx.clock.sleep(replyTimeoutMs + 1000)]);
         streamStop.abort();
-        const endedMs = ctx.clock.now();
-        recorder.roll(endedMs);
-        recorder.flush();
-        for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-        const seconds = Math.max(0.001, (endedMs - startedMs) / 1000);
-        return {
-          step,
-          spec,
-          description: describe(spec),
-          startedMs,
-          endedMs,
-          requests,
-          errors,
-          statusCounts: counts,
-          latency: recorder.rawSummary(),
-          correctedLatency: recorder.correctedSummary(),
-          achievedRate: Math.round((requests / seconds) * 10) / 10,
-          series: recorder.seconds,
-          ...(driverError ? { driverError } : {}),
-        };
+        return tally.finish(spec, describe(spec), driverError);
       })());
 
     return {

@@ -6,9 +6,9 @@
  */
 import { toMs, formatMs } from '../../engine/duration.ts';
 import type { LoadRecord } from '../../engine/journal.ts';
-import { LatencyRecorder } from '../../engine/latency-recorder.ts';
 import type { TelegramAction, TelegramLoadSpec } from '../../engine/scenario-schema.ts';
 import { TelegramSimClient, type SentRecord, type UpdateKind } from './telegram-sim-client.ts';
+import { LoadTally, NO_PACING } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 
 /** Outcome keys in a telegram load record's statusCounts. */
@@ -58,26 +58,13 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
     if (!simUrl) throw new Error('this stack has no Telegram simulator, so the telegram load driver cannot run');
     const client = new TelegramSimClient(simUrl);
     const replyTimeoutMs = toMs(spec.replyTimeout);
-    const startedMs = ctx.clock.now();
-    // Replies are not paced by a sending rate, so there is no coordinated omission to correct.
-    const recorder = new LatencyRecorder(Number.MAX_SAFE_INTEGER / 1000, startedMs);
-    const counts: Record<string, number> = {};
-    let requests = 0;
-    let errors = 0;
+    const tally = new LoadTally(step, ctx.clock, ctx.bus, NO_PACING);
+    const startedMs = tally.startedMs;
     const pending = new Map<number, Pending>();
     const stop = new AbortController();
     const streamStop = new AbortController();
 
-    const outcome = (kind: Outcome, latencyMs?: number): void => {
-      counts[kind] = (counts[kind] ?? 0) + 1;
-      const now = ctx.clock.now();
-      const bad = isErrorOutcome(kind);
-      if (bad) errors += 1;
-      if (latencyMs !== undefined) recorder.record(latencyMs, now, !bad);
-      else if (bad) recorder.recordFailure(now);
-      recorder.roll(now);
-      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-    };
+    const outcome = (kind: Outcome, latencyMs?: number): void => tally.outcome(kind, isErrorOutcome(kind), latencyMs);
 
     const onRecord = (record: SentRecord): void => {
       const id = record.answers_update_id;
@@ -103,7 +90,7 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
     /** Injects one update and waits for its reply (or the time to catch an unwanted one). */
     const act = async (action: TelegramAction, user: number): Promise<void> => {
       const { kind, body } = actionRequest(action, user);
-      requests += 1;
+      tally.sent();
       let updateId: number;
       let chatId: number;
       try {
@@ -174,26 +161,7 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
         // Let every update already injected get its reply or time out, then close the stream.
         await Promise.race([scheduler.catch(() => undefined), ctx.clock.sleep(replyTimeoutMs + 1000)]);
         streamStop.abort();
-        const endedMs = ctx.clock.now();
-        recorder.roll(endedMs);
-        recorder.flush();
-        for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-        const seconds = Math.max(0.001, (endedMs - startedMs) / 1000);
-        record = {
-          step,
-          spec,
-          description: describe(spec),
-          startedMs,
-          endedMs,
-          requests,
-          errors,
-          statusCounts: counts,
-          latency: recorder.rawSummary(),
-          correctedLatency: recorder.correctedSummary(),
-          achievedRate: Math.round((requests / seconds) * 10) / 10,
-          series: recorder.seconds,
-          ...(driverError ? { driverError } : {}),
-        };
+        record = tally.finish(spec, describe(spec), driverError);
         return record;
       })());
 

@@ -13,9 +13,9 @@ import { randomInt } from 'node:crypto';
 import pg from 'pg';
 import { formatMs, toMs } from '../../engine/duration.ts';
 import type { LoadRecord } from '../../engine/journal.ts';
-import { LatencyRecorder } from '../../engine/latency-recorder.ts';
 import type { WebhooksLoadSpec } from '../../engine/scenario-schema.ts';
 import { PaymentSimClient, type Delivery } from './payment-sim-client.ts';
+import { LoadTally, NO_PACING } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 
 export type DeliveryKind = 'genuine' | 'duplicate' | 'forged';
@@ -108,12 +108,8 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
   start(step, spec, durationMs, ctx): LoadRun {
     const sim = new PaymentSimClient(spec.provider, ctx.endpoints);
     const answerTimeoutMs = toMs(spec.answerTimeout);
-    const startedMs = ctx.clock.now();
-    // The simulator sends each notification when told to; no sender waits on another, so there is no coordinated omission to correct.
-    const recorder = new LatencyRecorder(Number.MAX_SAFE_INTEGER / 1000, startedMs);
-    const counts: Record<string, number> = {};
-    let requests = 0;
-    let errors = 0;
+    const tally = new LoadTally(step, ctx.clock, ctx.bus, NO_PACING);
+    const startedMs = tally.startedMs;
     let driverError: string | undefined;
     const stop = new AbortController();
     const pool = new pg.Pool({ connectionString: ctx.endpoints.databaseUrl, max: 4, connectionTimeoutMillis: 3000, application_name: 'chaosctl-webhooks' });
@@ -122,20 +118,8 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
     const answeredGenuine: number[] = [];
     const forgedPayments: number[] = [];
 
-    const emitClosed = (now: number): void => {
-      recorder.roll(now);
-      for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-    };
-    const count = (outcome: WebhookOutcome, latencyMs?: number): void => {
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
-      const now = ctx.clock.now();
-      const bad = isWebhookError(outcome);
-      if (bad) errors += 1;
-      if (latencyMs !== undefined) recorder.record(latencyMs, now, !bad);
-      else if (bad) recorder.recordFailure(now);
-      emitClosed(now);
-    };
-    const ticker = setInterval(() => emitClosed(ctx.clock.now()), 250);
+    const count = (outcome: WebhookOutcome, latencyMs?: number): void => tally.outcome(outcome, isWebhookError(outcome), latencyMs);
+    const ticker = setInterval(() => tally.tick(), 250);
 
     const createUser = async (): Promise<number> => {
       const { rows } = await pool.query<{ id: string }>(
@@ -170,7 +154,7 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
 
     let latestPaid: { providerId: string } | null = null;
     const deliver = async (kind: DeliveryKind, userId: number): Promise<void> => {
-      requests += 1;
+      tally.sent();
       let providerId: string;
       let deliveryId: string;
       let paymentId: number | null = null;
@@ -246,26 +230,7 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
         }
         clearInterval(ticker);
         await pool.end().catch(() => undefined);
-        const endedMs = ctx.clock.now();
-        recorder.roll(endedMs);
-        recorder.flush();
-        for (const second of recorder.takeClosed()) ctx.bus.emit('load:second', { step, second });
-        const seconds = Math.max(0.001, (endedMs - startedMs) / 1000);
-        return {
-          step,
-          spec,
-          description: describe(spec),
-          startedMs,
-          endedMs,
-          requests,
-          errors,
-          statusCounts: counts,
-          latency: recorder.rawSummary(),
-          correctedLatency: recorder.correctedSummary(),
-          achievedRate: Math.round((requests / seconds) * 10) / 10,
-          series: recorder.seconds,
-          ...(driverError ? { driverError } : {}),
-        };
+        return tally.finish(spec, describe(spec), driverError);
       })());
 
     return {
