@@ -284,7 +284,7 @@ function loadBlock(load: LoadRecord, extentMs: number, windows: FaultWindow[]): 
     [
       ['Requests', formatCount(load.requests)],
       ['Errors', `${formatCount(load.errors)} (${percent(load.errors, load.requests)})`],
-      ['Achieved rate', `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned`],
+      ['Achieved rate', load.spec.driver === 'http' ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned` : `${load.achievedRate.toFixed(1)} per second`],
       ['Ran', `${clockPrecise(load.startedMs)} → ${clockPrecise(load.endedMs)} (${formatMs(load.endedMs - load.startedMs)})`],
       ['Status counts', formatStatusCounts(load.statusCounts)],
     ],
