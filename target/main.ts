@@ -18,6 +18,7 @@ import { DatabaseUnavailableError, initDatabase } from './db/startup.ts';
 import { createDbCheck } from './health/db-check.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics } from './metrics/registry.ts';
+import { telegramApiMetrics } from './metrics/telegram-api.ts';
 import { createHealthMonitor } from './monitor/health-monitor.ts';
 import { createTelegramNotifier } from './notifications/index.ts';
 import { createCryptoPayClient } from './payments/cryptopay-client.ts';
@@ -94,14 +95,13 @@ const bot: HabitBot | undefined = telegram.token
       config: { adminTelegramIds: telegram.adminIds, throttleLimit: telegram.throttlePerMinute, staleStateTtlMs: telegram.fsmTtlMs },
       ...(payments ? { payments } : {}),
       ...(config.redisUrl ? { rateLimitStore: redisStore(config.redisUrl) } : {}),
+      onThrottled: () => metrics.throttled.inc(),
     })
   : undefined;
-const notifier: Notifier = telegram.token
-  ? createTelegramNotifier(
-      { api: bot?.bot.api ?? new Api(telegram.token, { apiRoot: telegram.apiRoot }), db, logger },
-      { onTooManyRequests: () => metrics.telegram429.inc({ method: 'sendMessage' }) },
-    )
-  : silentNotifier;
+// Every Bot API call (poller, replies, notifier, getMe) is counted by method and outcome, 429s apart (§7.6).
+const telegramApi = telegram.token ? (bot?.bot.api ?? new Api(telegram.token, { apiRoot: telegram.apiRoot })) : undefined;
+telegramApi?.config.use(telegramApiMetrics(metrics));
+const notifier: Notifier = telegramApi ? createTelegramNotifier({ api: telegramApi, db, logger }) : silentNotifier;
 
 // ---- alerts, scheduler, monitor ----------------------------------------------
 const alerts: AlertService = createAlertService({

@@ -23,6 +23,7 @@ export interface Metrics {
   telegram429: Counter<'method'>;
   alertsRaised: Counter<'event' | 'severity' | 'outcome'>;
   webhooks: Counter<'provider' | 'outcome'>;
+  throttled: Counter;
 }
 
 export interface MetricsOptions {
@@ -74,5 +75,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     telegram429: new Counter({ name: 'telegram_api_429_total', help: 'Telegram answers 429 Too Many Requests.', labelNames: ['method'], registers: [registry] }),
     alertsRaised: new Counter({ name: 'admin_alerts_total', help: 'Admin alerts by event, severity and outcome (sent, suppressed, queued).', labelNames: ['event', 'severity', 'outcome'], registers: [registry] }),
     webhooks: new Counter({ name: 'payment_webhooks_total', help: 'Payment webhooks by provider and outcome.', labelNames: ['provider', 'outcome'], registers: [registry] }),
+    throttled: new Counter({ name: 'bot_updates_throttled_total', help: 'Updates the rate limit kept from every handler (C11).', registers: [registry] }),
   };
 }
