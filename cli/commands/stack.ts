@@ -28,7 +28,7 @@ const stackOption = ['--stack <mode>', 'stack provider: local (child processes)'
 export function register(program: Command): void {
   program
     .command('up')
-    .description('Start the stack (PostgreSQL, Toxiproxy, the target) and leave it running for later runs')
+    .description('Start the stack (PostgreSQL, Toxiproxy, the Telegram/YooKassa/Crypto Pay simulators, the target) and leave it running for later runs')
     .option(...stackOption)
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches')
     .option('--json', 'print the endpoints as JSON on stdout')
