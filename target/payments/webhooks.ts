@@ -75,17 +75,17 @@ export async function paymentWebhooksPlugin(scope: FastifyInstance, deps: Paymen
 
   const rejected = async (reply: FastifyReply, provider: PaymentProvider, reason: string, ip: string): Promise<FastifyReply> => {
     logger.warn({ provider, reason, ip }, 'payment webhook failed verification; not processed');
-    try {
-      await deps.alerts?.raise({
+    // The answer does not wait for the alert: delivering it may wait out Telegram 429s, and a
+    // webhook must be answered in < 3 s (L9). The alert service keeps what it cannot send yet.
+    deps.alerts
+      ?.raise({
         event: 'webhook_verify_failed',
         severity: 'critical',
         source: 'payment_webhook',
         text: 'YooKassa/CryptoBot verification failed',
         details: { provider, reason, ip },
-      });
-    } catch (error) {
-      logger.error({ err: error }, 'cannot raise the webhook verification alert');
-    }
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'cannot raise the webhook verification alert'));
     return finish(reply, provider, 'rejected', 400, 'verification failed');
   };
 
