@@ -456,5 +456,7 @@ export function describeProbeSpec(spec: ProbeRecord['spec']): string {
       const labels = Object.entries(spec.labels).map(([k, v]) => `${k}="${v}"`).join(',');
       return `metric ${spec.metric}${labels ? `{${labels}}` : ''} from ${spec.path} ${cadence}`;
     }
+    case 'telegram-sent':
+      return `Telegram ${spec.method} to chat ${spec.chatId}${spec.contains ? ` containing "${spec.contains}"` : ''} (${spec.ok ? 'accepted' : 'refused'}) ${cadence}`;
   }
 }

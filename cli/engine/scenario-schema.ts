@@ -141,7 +141,19 @@ export const SimFaultSchema = z
     message: 'flood and block-user exist only on the telegram simulator',
   });
 
-export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema, SimFaultSchema]);
+/**
+ * A fault inside the target itself, through its /_control API (needs the stack's control
+ * token): scheduler-stop is the seed's `scheduler.shutdown()` (C3). Reverting starts the
+ * scheduler again.
+ */
+export const TargetFaultSchema = z
+  .object({
+    driver: z.literal('target'),
+    action: z.enum(['scheduler-stop']).describe('scheduler-stop: POST /_control/scheduler/stop; the revert POSTs /_control/scheduler/start.'),
+  })
+  .strict();
+
+export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema, SimFaultSchema, TargetFaultSchema]);
 
 export const StepSchema = z
   .object({
@@ -190,7 +202,25 @@ export const MetricsProbeSchema = z
   })
   .strict();
 
-export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema]);
+/**
+ * A number from the Telegram simulator's sent log: how many messages the bot sent to one
+ * chat since the run clock started, optionally only those whose text contains a string
+ * (e.g. admin alerts: chat 100000999, "[CRITICAL]").
+ */
+export const TelegramSentProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('telegram-sent'),
+    chatId: z.number().int().describe('The chat: a virtual user n has chat id 100000000 + n (the admin, user 999, is 100000999).'),
+    contains: z.string().min(1).optional().describe('Only records whose text contains this (case-sensitive).'),
+    method: z.string().regex(/^[a-zA-Z]+$/, { message: 'a Bot API method such as sendMessage' }).default('sendMessage'),
+    ok: z.boolean().default(true).describe('true: only calls Telegram accepted; false: only refused ones.'),
+    every: duration.default('500ms'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema, TelegramSentProbeSchema]);
 
 /** What one probe sample must satisfy. Every field given must hold. */
 export const ConditionSchema = z
@@ -322,10 +352,12 @@ export type FaultSpec = z.output<typeof FaultSchema>;
 export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
 export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
 export type SimFaultSpec = z.output<typeof SimFaultSchema>;
+export type TargetFaultSpec = z.output<typeof TargetFaultSchema>;
 export type ProbeSpec = z.output<typeof ProbeSchema>;
 export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
 export type SqlProbeSpec = z.output<typeof SqlProbeSchema>;
 export type MetricsProbeSpec = z.output<typeof MetricsProbeSchema>;
+export type TelegramSentProbeSpec = z.output<typeof TelegramSentProbeSchema>;
 export type Condition = z.output<typeof ConditionSchema>;
 export type Window = z.output<typeof WindowSchema>;
 export type Expectation = z.output<typeof ExpectationSchema>;

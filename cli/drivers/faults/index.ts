@@ -2,6 +2,7 @@
 import type { FaultSpec } from '../../engine/scenario-schema.ts';
 import { serviceFaultDriver } from './service.ts';
 import { simFaultDriver } from './sim.ts';
+import { targetControlFaultDriver } from './target-control.ts';
 import { toxiproxyFaultDriver } from './toxiproxy.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
 
@@ -11,6 +12,7 @@ export const FAULT_DRIVERS: DriverMap = {
   toxiproxy: toxiproxyFaultDriver,
   service: serviceFaultDriver,
   sim: simFaultDriver,
+  target: targetControlFaultDriver,
 };
 
 /** The driver for a spec, typed loosely so callers can pass any FaultSpec. */

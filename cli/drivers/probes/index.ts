@@ -8,6 +8,7 @@ import type { StackEndpoints } from '../../stack/types.ts';
 import { sampleHttp } from './http.ts';
 import { sampleMetrics } from './metrics.ts';
 import { sampleSql } from './sql.ts';
+import { sampleTelegramSent } from './telegram-sent.ts';
 import type { ProbeContext } from './types.ts';
 
 export type { ProbeContext };
@@ -21,6 +22,8 @@ export function sampleProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<ProbeSa
       return sampleSql(spec, ctx);
     case 'metrics':
       return sampleMetrics(spec, ctx);
+    case 'telegram-sent':
+      return sampleTelegramSent(spec, ctx);
   }
 }
 

@@ -1,0 +1,75 @@
+/** The telegram-sent probe against the real Telegram simulator: counts what the bot sent to a chat since the run started. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
+import { countSent, sentQueryUrl } from '../../cli/drivers/probes/telegram-sent.ts';
+import { startClock } from '../../cli/engine/clock.ts';
+import { ProbeSchema, type TelegramSentProbeSpec } from '../../cli/engine/scenario-schema.ts';
+import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
+
+const TOKEN = '7000000004:AAHsimulatedTokenForSentProbe0000000';
+const sim = buildTelegramSim({ token: TOKEN });
+const simUrl = await sim.app.listen({ host: '127.0.0.1', port: 0 });
+after(() => sim.app.close());
+
+const ADMIN = sim.control.userId(999);
+const OTHER = sim.control.userId(5);
+const send = async (chatId: number, text: string): Promise<void> => {
+  const response = await fetch(`${simUrl}/bot${TOKEN}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: chatId, text }) });
+  assert.equal(response.status, 200, await response.text());
+};
+const spec = (input: Record<string, unknown>): TelegramSentProbeSpec => ProbeSchema.parse({ name: 'alerts', kind: 'telegram-sent', ...input }) as TelegramSentProbeSpec;
+
+// The chats must have written to the bot first, or the simulator does not know them.
+sim.control.injectCommand({ user: 999, command: 'start' });
+sim.control.injectCommand({ user: 5, command: 'start' });
+await send(ADMIN, '[WARNING] sent before the run started');
+
+test('defaults: sendMessage, accepted calls only, every 500 ms', () => {
+  const s = spec({ chatId: ADMIN });
+  assert.equal(s.method, 'sendMessage');
+  assert.equal(s.ok, true);
+  assert.equal(s.every, '500ms');
+  const url = sentQueryUrl('http://127.0.0.1:1', s, 1234.7);
+  assert.equal(url.pathname, '/_sim/sent');
+  assert.equal(url.searchParams.get('chat_id'), String(ADMIN));
+  assert.equal(url.searchParams.get('since'), '1234');
+  assert.equal(ProbeSchema.safeParse({ name: 'x', kind: 'telegram-sent' }).success, false, 'chatId is required');
+});
+
+test('countSent counts texts containing the string, or every record', () => {
+  const records = [{ text: '[CRITICAL] Bot cannot reach Telegram' }, { text: null }, { text: '[INFO] Bot reaches Telegram again' }, {}];
+  assert.equal(countSent(records, undefined), 4);
+  assert.equal(countSent(records, '[CRITICAL]'), 1);
+  assert.equal(countSent(records, 'Bot'), 2);
+});
+
+test('counts only messages to that chat, containing the text, since the run clock started', async () => {
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the record above is older than the clock
+  const ctx = probeContext({ targetUrl: '', toxiproxyUrl: '', databaseUrl: '', proxies: {}, sims: { telegram: simUrl } }, startClock());
+  try {
+    const warnings = spec({ chatId: ADMIN, contains: '[WARNING]' });
+    const first = await sampleProbe(warnings, ctx);
+    assert.equal(first.ok, true, first.error);
+    assert.equal(first.value, 0, 'the message sent before the run is not counted');
+    await send(ADMIN, '[WARNING] Scheduler is not running');
+    await send(ADMIN, '[INFO] Scheduler running again');
+    await send(OTHER, '[WARNING] not the admin chat');
+    assert.equal((await sampleProbe(warnings, ctx)).value, 1);
+    assert.equal((await sampleProbe(spec({ chatId: ADMIN }), ctx)).value, 2);
+    assert.equal((await sampleProbe(spec({ chatId: ADMIN, ok: false }), ctx)).value, 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('without a Telegram simulator, or when it is away, a sample fails instead of counting 0', async () => {
+  const none = probeContext({ targetUrl: '', toxiproxyUrl: '', databaseUrl: '', proxies: {} }, startClock());
+  const missing = await sampleProbe(spec({ chatId: ADMIN }), none);
+  assert.equal(missing.ok, false);
+  assert.match(missing.error ?? '', /no Telegram simulator/);
+  const away = probeContext({ targetUrl: '', toxiproxyUrl: '', databaseUrl: '', proxies: {}, sims: { telegram: 'http://127.0.0.1:1' } }, startClock());
+  const down = await sampleProbe(spec({ chatId: ADMIN, timeout: '500ms' }), away);
+  assert.equal(down.ok, false);
+  assert.equal(down.value, undefined);
+});
