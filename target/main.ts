@@ -130,7 +130,7 @@ const scheduler = createScheduler({
   metrics,
 });
 
-const checkDb = createDbCheck(pool, config.healthDbTimeoutMs);
+const checkDb = createDbCheck(pool, config.healthDbTimeoutMs, { heavy: sabotage.has('health-slow-check') });
 const monitor = createHealthMonitor({
   checkDb,
   scheduler,

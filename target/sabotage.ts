@@ -10,6 +10,7 @@
  */
 export const SABOTAGE_SWITCHES = {
   'health-db-check': 'GET /health reports the database as up without asking it.',
+  'health-slow-check': 'The database check behind GET /health runs a heavy query (about 250 ms) instead of SELECT 1.',
   'db-retry': 'A statement whose pooled connection turns out dead fails instead of being retried once on a fresh connection.',
   'ledger-idempotency': 'creditPayment adds the amount to the balance even when the payment was already credited, so a duplicate webhook credits twice.',
   'balance-guard': 'purchaseSubscription reads the balance without a row lock and writes back an absolute value, so concurrent purchases spend the same money twice.',

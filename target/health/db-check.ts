@@ -19,18 +19,24 @@ export type DbCheck = () => Promise<DbCheckResult>;
 
 const ABANDONED = 'health check abandoned after its time bound';
 
+/** The light query a health check should run. */
+export const LIGHT_QUERY = 'SELECT 1';
+/** What the `health-slow-check` sabotage runs instead: a health check someone made heavy (about 250 ms). */
+export const HEAVY_QUERY = 'SELECT pg_sleep(0.25)';
+
 /** A single-flight check bounded by `timeoutMs`. */
-export function createDbCheck(pool: pg.Pool, timeoutMs: number): DbCheck {
+export function createDbCheck(pool: pg.Pool, timeoutMs: number, options: { heavy?: boolean } = {}): DbCheck {
   let inflight: Promise<DbCheckResult> | null = null;
+  const query = options.heavy ? HEAVY_QUERY : LIGHT_QUERY;
   return () => {
-    inflight ??= boundedCheck(pool, timeoutMs).finally(() => {
+    inflight ??= boundedCheck(pool, timeoutMs, query).finally(() => {
       inflight = null;
     });
     return inflight;
   };
 }
 
-async function boundedCheck(pool: pg.Pool, timeoutMs: number): Promise<DbCheckResult> {
+async function boundedCheck(pool: pg.Pool, timeoutMs: number, query: string): Promise<DbCheckResult> {
   const started = performance.now();
   const latencyMs = (): number => Math.round((performance.now() - started) * 10) / 10;
   const held: { client: pg.PoolClient | null; released: boolean; abandoned: boolean } = { client: null, released: false, abandoned: false };
@@ -56,7 +62,7 @@ async function boundedCheck(pool: pg.Pool, timeoutMs: number): Promise<DbCheckRe
     }
     held.client = client;
     try {
-      await client.query('SELECT 1');
+      await client.query(query);
       releaseOnce(client);
     } catch (error) {
       releaseOnce(client, asError(error));

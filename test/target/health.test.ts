@@ -247,3 +247,18 @@ test('repeated checks on a reused pooled client do not pile up error listeners',
     await single.end();
   }
 });
+
+test('the health-slow-check sabotage makes the check take its heavy query\'s time; the light one stays fast', async () => {
+  const db = requireCluster();
+  const checkPool = makePool(db.url);
+  try {
+    const light = await createDbCheck(checkPool, 1000)();
+    const heavy = await createDbCheck(checkPool, 1000, { heavy: true })();
+    assert.equal(light.ok, true);
+    assert.equal(heavy.ok, true);
+    assert.ok(heavy.latencyMs >= 240, `heavy check took ${heavy.latencyMs} ms`);
+    assert.ok(light.latencyMs < heavy.latencyMs - 100, `light ${light.latencyMs} ms vs heavy ${heavy.latencyMs} ms`);
+  } finally {
+    await checkPool.end();
+  }
+});
