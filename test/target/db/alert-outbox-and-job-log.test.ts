@@ -2,32 +2,14 @@
  * The admin alert outbox (kept until delivered: C4) and the scheduler's job
  * log (runs, failures, skips: C1, C9) against real PostgreSQL.
  */
-import { after, before, test } from 'node:test';
-import type { TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../../../target/db/handle.ts';
 import { enqueueAlert, latestAlert, listUndeliveredAlerts, markAlertDelivered, recordAlertAttempt } from '../../../target/repos/alert-outbox.ts';
 import { failJobRun, finishJobRun, listJobLog, listJobRunEntries, logJobSkip, runLoggedJob, startJobRun } from '../../../target/repos/job-log.ts';
-import { closeTestDb, closeTestDbs, createThrowawayPostgres, openTestDb } from '../support/throwaway-postgres.ts';
-import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
+import { useMigratedDatabases } from '../support/throwaway-postgres.ts';
 
-let pg15: ThrowawayPostgres | undefined;
-
-before(async () => {
-  pg15 = await createThrowawayPostgres('db-outbox');
-});
-
-after(async () => {
-  await closeTestDbs();
-  await pg15?.dispose();
-});
-
-async function freshDb(t: TestContext): Promise<Db> {
-  assert.ok(pg15, 'the cluster was not created');
-  const { db, pool } = openTestDb(await pg15.createMigratedDatabase());
-  t.after(() => closeTestDb(pool));
-  return db;
-}
+/** A database of its own for each test, on one cluster for the file. */
+const freshDb = useMigratedDatabases('db-outbox');
 
 test('C4: alerts wait in the outbox, oldest first, counting attempts, until delivered', async (t) => {
   const db = await freshDb(t);

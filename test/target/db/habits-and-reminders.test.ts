@@ -4,8 +4,7 @@
  * reminder per habit and slot under concurrency (L5), the due query at 10k
  * habits, and the callback-idempotency and reminder-dedup sabotage switches.
  */
-import { after, before, test } from 'node:test';
-import type { TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../../../target/db/handle.ts';
 import { claimReminder, recordReminderOutcome } from '../../../target/repos/reminders.ts';
@@ -14,27 +13,10 @@ import { createHabit, deactivateHabit, getHabit, listHabitsDueAt, listHabitsForU
 import { InvalidInputError, NotFoundError } from '../../../target/repos/repo-errors.ts';
 import { getUserByTelegramId, markUserBlocked, registerOrGetUser } from '../../../target/repos/users.ts';
 import { bulkHabits, newUser } from '../support/fixtures.ts';
-import { closeTestDb, closeTestDbs, createThrowawayPostgres, openTestDb, withSabotage } from '../support/throwaway-postgres.ts';
-import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
+import { useMigratedDatabases, withSabotage } from '../support/throwaway-postgres.ts';
 
-let pg15: ThrowawayPostgres | undefined;
-
-before(async () => {
-  pg15 = await createThrowawayPostgres('db-habits');
-});
-
-after(async () => {
-  await closeTestDbs();
-  await pg15?.dispose();
-});
-
-/** A database of its own for one test; its pool is ended when the test ends. */
-async function freshDb(t: TestContext): Promise<Db> {
-  assert.ok(pg15, 'the cluster was not created');
-  const { db, pool } = openTestDb(await pg15.createMigratedDatabase());
-  t.after(() => closeTestDb(pool));
-  return db;
-}
+/** A database of its own for each test, on one cluster for the file. */
+const freshDb = useMigratedDatabases('db-habits');
 
 async function count(db: Db, sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await db.pool.query<{ n: string }>(sql, params);

@@ -4,10 +4,8 @@
  * duplicate webhooks (C7, L9), the top-up + purchase race (L10), and the
  * ledger-idempotency and balance-guard sabotage switches.
  */
-import { after, before, test } from 'node:test';
-import type { TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../../../target/db/handle.ts';
 import { auditBalance, creditPayment } from '../../../target/repos/payment-credits.ts';
 import {
   createPendingPayment,
@@ -22,26 +20,10 @@ import { IdempotencyConflictError, InvalidInputError, NotFoundError, PaymentStat
 import { listSubscriptionsForUser, purchaseSubscription } from '../../../target/repos/subscriptions.ts';
 import type { PurchaseResult } from '../../../target/repos/subscriptions.ts';
 import { fundUser, newUser, succeededPayment } from '../support/fixtures.ts';
-import { closeTestDb, closeTestDbs, createThrowawayPostgres, openTestDb, withSabotage } from '../support/throwaway-postgres.ts';
-import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
+import { useMigratedDatabases, withSabotage } from '../support/throwaway-postgres.ts';
 
-let pg15: ThrowawayPostgres | undefined;
-
-before(async () => {
-  pg15 = await createThrowawayPostgres('db-payments');
-});
-
-after(async () => {
-  await closeTestDbs();
-  await pg15?.dispose();
-});
-
-async function freshDb(t: TestContext): Promise<Db> {
-  assert.ok(pg15, 'the cluster was not created');
-  const { db, pool } = openTestDb(await pg15.createMigratedDatabase());
-  t.after(() => closeTestDb(pool));
-  return db;
-}
+/** A database of its own for each test, on one cluster for the file. */
+const freshDb = useMigratedDatabases('db-payments');
 
 /** Fisher–Yates with a fixed seed, so a failure can be replayed. */
 function shuffled<T>(items: T[], seed = 7): T[] {

@@ -8,6 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import assert from 'node:assert/strict';
+import { after, before, type TestContext } from 'node:test';
 import { freePort } from '../../../cli/stack/free-port.ts';
 import { findPostgresBinDir, PostgresCluster } from '../../../cli/stack/postgres-cluster.ts';
 import { createDb } from '../../../target/db/handle.ts';
@@ -181,4 +183,26 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
     () => undefined,
   ), timeout]);
   clearTimeout(timer);
+}
+
+/**
+ * The usual setup of a test file: one cluster for the file (created in `before`,
+ * removed in `after`) and a fresh migrated database per test, whose pool ends
+ * with the test. Returns the function a test calls to get its database.
+ */
+export function useMigratedDatabases(label: string): (t: TestContext) => Promise<Db> {
+  let cluster: ThrowawayPostgres | undefined;
+  before(async () => {
+    cluster = await createThrowawayPostgres(label);
+  });
+  after(async () => {
+    await closeTestDbs();
+    await cluster?.dispose();
+  });
+  return async (t) => {
+    assert.ok(cluster, 'the cluster was not created');
+    const { db, pool } = openTestDb(await cluster.createMigratedDatabase());
+    t.after(() => closeTestDb(pool));
+    return db;
+  };
 }
