@@ -255,7 +255,38 @@ function timelineSection(journal: Journal, extentMs: number): string {
 <p class="spec">Run clock in seconds from the start of the timeline (${esc(formatMs(journal.timelineDurationMs))}). Shaded bands: each fault from injection until its revert finished.</p>
 ${timelineChart(journal, extentMs)}
 ${legend([['sw-load', 'load step (actual)'], ['sw-fault', 'fault step (actual)'], ['sw-planned', 'planned window'], ['sw-band', 'fault in place']])}
-<h3>Faults</h3>${faults}</section>`;
+<h3>Faults</h3>${faults}${actionsTable(journal)}${fixturesTable(journal)}</section>`;
+}
+
+/** Action steps (e.g. a scheduled job run on demand); nothing when the scenario has none. */
+function actionsTable(journal: Journal): string {
+  const actions = journal.actions ?? [];
+  if (actions.length === 0) return '';
+  const rows: Row[] = actions.map((a) => ({
+    className: a.error || a.outcome === null ? 'row-failed' : undefined,
+    cells: [
+      `<b>${esc(a.step)}</b>`,
+      esc(a.description),
+      esc(clockOrDash(a.startedMs)),
+      esc(a.endedMs === null ? '—' : formatMs(a.endedMs - a.startedMs)),
+      esc(a.outcome ?? 'no outcome'),
+      esc([a.detail, a.error].filter(Boolean).join(' — ') || '—'),
+    ],
+  }));
+  const columns = [{ label: 'Action step' }, { label: 'What' }, { label: 'Started', numeric: true }, { label: 'Took', numeric: true }, { label: 'Outcome' }, { label: 'Detail' }];
+  return `<h3>Actions</h3>${renderTable(columns, rows, '')}`;
+}
+
+/** Fixture SQL run before and after the timeline; nothing when the scenario has none. */
+function fixturesTable(journal: Journal): string {
+  const fixtures = journal.fixtures ?? [];
+  if (fixtures.length === 0) return '';
+  const rows: Row[] = fixtures.map((f) => ({
+    className: f.error ? 'row-failed' : undefined,
+    cells: [esc(f.phase), `<b>${esc(f.name)}</b>`, esc(f.rowCount === null ? '—' : String(f.rowCount)), esc(formatMs(f.durationMs)), esc(f.error ?? 'ok')],
+  }));
+  const columns = [{ label: 'Phase' }, { label: 'Fixture' }, { label: 'Rows', numeric: true }, { label: 'Took', numeric: true }, { label: 'Result' }];
+  return `<h3>Fixtures</h3>${renderTable(columns, rows, '')}`;
 }
 
 function faultRow(fault: FaultRecord): Row {
@@ -370,6 +401,7 @@ function environmentSection(journal: Journal): string {
       ['Node.js', env.node],
       ['Platform', env.platform],
       ['Stack mode', env.stackMode],
+      ['Profile', env.profile ?? 'default'],
     ],
     'no data',
   )}

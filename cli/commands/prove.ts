@@ -55,7 +55,7 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const summary = proofSummary(rows);
   say('');
   for (const row of rows) say(`${MARK[row.outcome].padEnd(12)} ${row.scenario.padEnd(6)} ${(row.sabotage ?? '—').padEnd(24)} ${row.detail}`);
-  say(`\n${summary.caught}/${summary.total} caught`);
+  say(`\n${summary.scenariosCaught}/${summary.scenarios} scenarios caught every switch they list; ${summary.caught}/${summary.total} switch runs caught`);
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...summary, rows }, null, 2)}\n`);
   if (signal) return signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
   if (summary.allCaught) return EXIT.ok;
@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .argument('[scenarios...]', 'scenario ids or paths to scenario files')
     .option('--all', 'prove every scenario in the catalogue')
     .option('--scenarios <dir>', 'folder of scenario files (default: the bundled catalogue, or $CHAOSCTL_SCENARIOS)')
+    .option('--profile <name>', 'lay this profile over every scenario that declares it (e.g. full)')
     .option('--out <dir>', 'where the run folder with every journal and report goes', DEFAULT_OUT_DIR)
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
     .option('--keep-stack', 'leave a stack this command started running afterwards')

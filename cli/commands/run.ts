@@ -13,6 +13,8 @@ import { parseSabotage, parseStackMode, say } from './shared.ts';
 export interface SelectionFlags {
   all?: boolean;
   scenarios?: string;
+  /** Lay this profile over each scenario that declares it (the others run as written). */
+  profile?: string;
 }
 
 interface RunFlags extends SelectionFlags {
@@ -34,7 +36,9 @@ export async function loadSelection(refs: string[], flags: SelectionFlags): Prom
   const errors: ChaosError[] = [];
   for (const file of files) {
     try {
-      loaded.push(await loadScenarioFile(file));
+      const base = await loadScenarioFile(file);
+      const hasProfile = flags.profile !== undefined && Object.hasOwn(base.scenario.profiles, flags.profile);
+      loaded.push(hasProfile ? await loadScenarioFile(file, flags.profile) : base);
     } catch (error) {
       if (!(error instanceof ChaosError)) throw error;
       errors.push(error);
@@ -89,6 +93,7 @@ export function register(program: Command): void {
     .option('--all', 'run every scenario in the catalogue')
     .option('--scenarios <dir>', 'folder of scenario files (default: the bundled catalogue, or $CHAOSCTL_SCENARIOS)')
     .option('--out <dir>', 'where run folders with journal, JUnit and HTML go', DEFAULT_OUT_DIR)
+    .option('--profile <name>', 'lay this profile over every scenario that declares it, e.g. full: the seed\'s full size and durations')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')

@@ -10,7 +10,7 @@ export const HISTORY = 40;
 
 export interface StepView {
   name: string;
-  kind: 'load' | 'fault';
+  kind: 'load' | 'fault' | 'action';
   state: 'pending' | 'running' | 'done' | 'failed';
   description?: string;
 }
@@ -76,7 +76,7 @@ function pushBounded<T>(list: readonly T[], item: T, max: number): T[] {
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
-function setStep(steps: StepView[], name: string, kind: 'load' | 'fault', patch: Partial<StepView>): StepView[] {
+function setStep(steps: StepView[], name: string, kind: 'load' | 'fault' | 'action', patch: Partial<StepView>): StepView[] {
   const found = steps.some((s) => s.name === name);
   const list = found ? steps : [...steps, { name, kind, state: 'pending' as const }];
   return list.map((s) => (s.name === name ? { ...s, ...patch } : s));

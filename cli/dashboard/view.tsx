@@ -26,7 +26,7 @@ function StepLine({ step }: { step: StepView }) {
   const color = step.state === 'failed' ? 'red' : active ? (step.kind === 'fault' ? 'red' : 'cyan') : step.state === 'done' ? 'green' : 'gray';
   return (
     <Text color={color}>
-      {STEP_MARK[step.state]} {step.kind === 'fault' ? 'fault' : 'load '} {step.name}
+      {STEP_MARK[step.state]} {step.kind.padEnd(6)} {step.name}
       {step.description ? <Text color="gray"> — {step.description}</Text> : null}
       {active && step.kind === 'fault' ? <Text bold> IN PLACE</Text> : null}
     </Text>

@@ -7,7 +7,7 @@ import type { ExpectationResult, FaultRecord, Journal, LatencySummary, ProbeSamp
 import type { Condition, Expectation, Window } from './scenario-schema.ts';
 
 /** What the evaluation reads from a journal. */
-export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs' | 'finalSamples'>;
+export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs' | 'finalSamples'> & Partial<Pick<Journal, 'actions'>>;
 
 /** A slice of the run clock, [startMs, endMs]. */
 export interface ResolvedWindow {
@@ -117,7 +117,23 @@ export function evaluateExpectation(expectation: Expectation, id: string, m: Mea
       const seen = sample.value !== undefined ? `value ${sample.value}` : sample.status !== null ? `status ${sample.status}` : (sample.error ?? 'no answer');
       return result(expectation, id, assertion, check.ok, check.ok ? seen : check.why, { sample });
     }
+    case 'action':
+      return evaluateAction(expectation, id, m);
   }
+}
+
+function evaluateAction(expectation: Extract<Expectation, { kind: 'action' }>, id: string, m: Measurements): ExpectationResult {
+  const limitMs = expectation.durationBelow === undefined ? null : toMs(expectation.durationBelow);
+  const assertion = `${expectation.step} ends ${expectation.outcome.join(' or ')}${limitMs === null ? '' : ` in < ${formatMs(limitMs)}`}`;
+  const action = m.actions?.find((a) => a.step === expectation.step);
+  if (!action) return result(expectation, id, assertion, false, `action ${expectation.step} never ran`, {});
+  const tookMs = action.endedMs === null ? null : action.endedMs - action.startedMs;
+  const evidence = { outcome: action.outcome, durationMs: tookMs, ...(action.detail ? { detail: action.detail } : {}), ...(action.error ? { error: action.error } : {}) };
+  const took = tookMs === null ? 'did not finish' : `took ${formatMs(tookMs)}`;
+  const observed = `${action.outcome ?? 'no outcome'}, ${took}${action.detail ? ` (${action.detail})` : ''}${action.error ? `: ${action.error}` : ''}`;
+  const outcomeOk = action.outcome !== null && expectation.outcome.includes(action.outcome);
+  const durationOk = limitMs === null || (tookMs !== null && tookMs < limitMs);
+  return result(expectation, id, assertion, outcomeOk && durationOk, observed, evidence);
 }
 
 function evaluateProbe(expectation: Extract<Expectation, { kind: 'probe' }>, id: string, m: Measurements): ExpectationResult {

@@ -10,8 +10,8 @@ export interface RunEvents {
   'stack:progress': { line: string };
   'steady:checked': { phase: 'before' | 'after'; result: SteadyCheckResult };
   'timeline:start': { t0: number };
-  'step:start': { step: string; kind: 'load' | 'fault'; tMs: number };
-  'step:end': { step: string; kind: 'load' | 'fault'; tMs: number; error?: string };
+  'step:start': { step: string; kind: 'load' | 'fault' | 'action'; tMs: number };
+  'step:end': { step: string; kind: 'load' | 'fault' | 'action'; tMs: number; error?: string };
   'fault:injected': { fault: FaultRecord; tMs: number };
   'fault:reverted': { fault: FaultRecord; tMs: number };
   'load:second': { step: string; second: LoadSecond };

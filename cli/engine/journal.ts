@@ -2,7 +2,7 @@
  * The journal: the one serialisable record of a scenario run. The HTML, JUnit and
  * JSON reporters and the exit code read it and nothing else.
  */
-import type { Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario } from './scenario-schema.ts';
+import type { ActionSpec, Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario } from './scenario-schema.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -73,6 +73,30 @@ export interface FaultRecord {
   revertError?: string;
 }
 
+/** A one-shot action step (e.g. run a scheduled job now) and how it ended. */
+export interface ActionRecord {
+  step: string;
+  spec: ActionSpec;
+  description: string;
+  startedMs: number;
+  endedMs: number | null;
+  /** What the target answered, e.g. ok, skipped, failed, busy; null when it did not answer. */
+  outcome: string | null;
+  /** Further detail from the target (e.g. the job's own summary). */
+  detail?: string;
+  error?: string;
+}
+
+/** One fixture statement batch, run on the harness's own database connection. */
+export interface FixtureRecord {
+  phase: 'setup' | 'teardown';
+  name: string;
+  durationMs: number;
+  /** Rows the last statement touched, as PostgreSQL reported it. */
+  rowCount: number | null;
+  error?: string;
+}
+
 export interface ProbeSample {
   tMs: number;
   /** The sample was taken: a 2xx answer for HTTP, a number read for sql/metrics. */
@@ -115,7 +139,7 @@ export interface ExpectationResult {
 
 export interface TimelineEntry {
   step: string;
-  kind: 'load' | 'fault';
+  kind: 'load' | 'fault' | 'action';
   plannedAtMs: number;
   plannedForMs: number | null;
   startedMs: number | null;
@@ -154,6 +178,8 @@ export interface Journal {
     stackMode: 'local' | 'docker';
     /** Target configuration this run set (scenario overrides); listed in every report. */
     targetOverrides: Record<string, string>;
+    /** The scenario profile laid over the file (`--profile`), when one was. */
+    profile?: string;
     sabotage: string[];
     /** Service versions and endpoints, no secrets. */
     services: Record<string, string>;
@@ -162,6 +188,8 @@ export interface Journal {
   timeline: TimelineEntry[];
   loads: LoadRecord[];
   faults: FaultRecord[];
+  actions: ActionRecord[];
+  fixtures: FixtureRecord[];
   probes: ProbeRecord[];
   expectations: ExpectationResult[];
   /** One sample per probe named by a `final` expectation, taken after every fault was reverted. */

@@ -29,7 +29,27 @@ export function judgeProof(scenario: string, sabotage: string, baseline: Journal
   return { scenario, sabotage, outcome: 'inconclusive', detail: `the sabotaged run ended in ${sabotaged.status}: ${sabotaged.reason ?? ''}` };
 }
 
-export function proofSummary(rows: readonly ProofRow[]): { caught: number; total: number; allCaught: boolean; inconclusive: boolean } {
+export interface ProofSummary {
+  /** Switches caught, of every (scenario, switch) row. */
+  caught: number;
+  total: number;
+  /** Scenarios that caught every switch they list, of the scenarios proved. */
+  scenariosCaught: number;
+  scenarios: number;
+  allCaught: boolean;
+  inconclusive: boolean;
+}
+
+export function proofSummary(rows: readonly ProofRow[]): ProofSummary {
   const caught = rows.filter((r) => r.outcome === 'caught').length;
-  return { caught, total: rows.length, allCaught: rows.length > 0 && caught === rows.length, inconclusive: rows.some((r) => r.outcome === 'inconclusive') };
+  const ids = [...new Set(rows.map((r) => r.scenario))];
+  const scenariosCaught = ids.filter((id) => rows.every((r) => r.scenario !== id || r.outcome === 'caught')).length;
+  return {
+    caught,
+    total: rows.length,
+    scenariosCaught,
+    scenarios: ids.length,
+    allCaught: rows.length > 0 && caught === rows.length,
+    inconclusive: rows.some((r) => r.outcome === 'inconclusive'),
+  };
 }

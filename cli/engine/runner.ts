@@ -8,11 +8,13 @@ import { startClock, type Clock } from './clock.ts';
 import { toMs } from './duration.ts';
 import type { EventBus } from './events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
-import { JOURNAL_VERSION, type FaultRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
-import type { FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
+import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
+import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
 import { expectationId, type LoadedScenario } from './scenario-loader.ts';
 import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
 import { loadDriverFor } from '../drivers/load/index.ts';
+import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
+import { runFixtures } from './fixtures.ts';
 import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';
 
@@ -59,13 +61,15 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
   };
   bus.emit('run:start', { runId: options.runId, scenarioId: scenario.id, title: scenario.title, timelineMs });
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
+  if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
 
   const problems: string[] = [];
   const probes = probeContext(options.endpoints, clock);
   let steadyBefore = false;
   try {
-    journal.steadyState.before = await steadyState('before', scenario.steadyState, options, { ...probes, clock });
-    steadyBefore = journal.steadyState.before.every((r) => r.passed);
+    const ready = await setupFixtures(scenario, journal, probes, log, problems);
+    if (ready) journal.steadyState.before = await steadyState('before', scenario.steadyState, options, { ...probes, clock });
+    steadyBefore = ready && journal.steadyState.before.every((r) => r.passed);
     if (steadyBefore && !signal.aborted) {
       clock = startClock();
       const ctx: ProbeContext = { ...probes, clock };
@@ -75,13 +79,46 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
         journal.steadyState.after = await steadyState('after', scenario.steadyState, options, ctx);
         await finalSamples(scenario, journal, ctx);
       }
-    } else if (!steadyBefore) {
+    } else if (ready && !steadyBefore) {
       log('error', 'steady state before the timeline was not met: the timeline did not run');
     }
   } finally {
+    if (scenario.fixtures.teardown.length > 0) {
+      const records = await runFixtures('teardown', scenario.fixtures.teardown, probes.db());
+      journal.fixtures.push(...records);
+      for (const r of records) log(r.error ? 'warn' : 'info', fixtureLine(r));
+    }
     await probes.close();
   }
+  return finish(journal, options, startedAt, problems, steadyBefore);
+}
 
+function fixtureLine(r: { phase: string; name: string; durationMs: number; rowCount: number | null; error?: string }): string {
+  if (r.error) return `fixture ${r.phase} ${r.name} failed after ${r.durationMs} ms: ${r.error}`;
+  return `fixture ${r.phase} ${r.name}: ${r.rowCount ?? 0} row(s) in ${r.durationMs} ms`;
+}
+
+/** Runs the setup fixtures; false (with the problem recorded) when one failed. */
+async function setupFixtures(
+  scenario: Scenario,
+  journal: Journal,
+  probes: ProbeContext,
+  log: (level: JournalEvent['level'], message: string) => void,
+  problems: string[],
+): Promise<boolean> {
+  if (scenario.fixtures.setup.length === 0) return true;
+  const records = await runFixtures('setup', scenario.fixtures.setup, probes.db());
+  journal.fixtures.push(...records);
+  for (const r of records) log(r.error ? 'error' : 'info', fixtureLine(r));
+  const failed = records.find((r) => r.error);
+  if (failed) problems.push(`fixture ${failed.name} could not be set up: ${failed.error}`);
+  return !failed;
+}
+
+/** The verdict: status and reason from what the journal holds. */
+function finish(journal: Journal, options: RunOptions, startedAt: Date, problems: string[], steadyBefore = false): Journal {
+  const { bus, signal } = options;
+  const { scenario } = options.loaded;
   let status: RunStatus;
   let reason: string | undefined;
   if (signal.aborted) {
@@ -144,6 +181,7 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
       platform: `${process.platform}-${process.arch}`,
       stackMode: options.stack.mode,
       targetOverrides: { ...scenario.target.env },
+      ...(options.loaded.profile ? { profile: options.loaded.profile } : {}),
       sabotage: [...options.sabotage],
       services: options.services,
     },
@@ -151,6 +189,8 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
     timeline: [],
     loads: [],
     faults: [],
+    actions: [],
+    fixtures: [],
     probes: scenario.probes.map((spec): ProbeRecord => ({ name: spec.name, spec, samples: [] })),
     expectations: [],
     finalSamples: {},
@@ -301,10 +341,24 @@ async function runTimeline(
     bus.emit('step:end', { step: step.name, kind: 'fault', tMs: entry.endedMs });
   };
 
+  const runAction = async (step: Step, spec: ActionSpec, entry: TimelineEntry): Promise<void> => {
+    const record: ActionRecord = { step: step.name, spec, description: describeAction(spec), startedMs: clock.now(), endedMs: null, outcome: null };
+    journal.actions.push(record);
+    entry.startedMs = record.startedMs;
+    bus.emit('step:start', { step: step.name, kind: 'action', tMs: entry.startedMs });
+    log('info', `action ${step.name} started: ${record.description}`);
+    Object.assign(record, await runTargetAction(spec, options.endpoints));
+    record.endedMs = entry.endedMs = clock.now();
+    if (record.error) entry.error = record.error;
+    bus.emit('step:end', { step: step.name, kind: 'action', tMs: entry.endedMs, ...(record.error ? { error: record.error } : {}) });
+    const took = `${Math.round(record.endedMs - record.startedMs)} ms`;
+    log(record.error ? 'warn' : 'info', `action ${step.name} ended: ${record.outcome ?? 'no outcome'} after ${took}${record.detail ? ` (${record.detail})` : ''}${record.error ? `: ${record.error}` : ''}`);
+  };
+
   const stepTasks = scenario.timeline.steps.map(async (step) => {
     const entry: TimelineEntry = {
       step: step.name,
-      kind: step.load ? 'load' : 'fault',
+      kind: step.load ? 'load' : step.fault ? 'fault' : 'action',
       plannedAtMs: toMs(step.at),
       plannedForMs: step.for ? toMs(step.for) : null,
       startedMs: null,
@@ -315,6 +369,7 @@ async function runTimeline(
     if (halt.signal.aborted) return;
     if (step.load) await runLoad(step, step.load, entry);
     else if (step.fault) await runFault(step, step.fault, entry);
+    else if (step.action) await runAction(step, step.action, entry);
   });
 
   try {

@@ -13,6 +13,7 @@ import { ChaosError } from './errors.ts';
 import { ScenarioSchema, type Expectation, type Scenario } from './scenario-schema.ts';
 import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
 import { SABOTAGE_SWITCHES } from '../../target/sabotage.ts';
+import { applyProfile, profileNames } from './profiles.ts';
 
 /** One thing wrong with a scenario file, located in the file. */
 export interface Problem {
@@ -34,6 +35,8 @@ export interface LoadedScenario {
   scenario: Scenario;
   /** Absolute path of the scenario file. */
   file: string;
+  /** The profile laid over the file, when one was (`--profile`). */
+  profile?: string;
 }
 
 /** The outcome of checking one scenario file; `scenario` is set only when there are no problems. */
@@ -82,18 +85,25 @@ export function validateScenarioText(text: string, file: string): { scenario: Sc
   return { scenario, problems };
 }
 
-/** Reads and checks one scenario file without throwing on problems in it. */
+/** Reads and checks one scenario file, and each of its profiles, without throwing on problems in it. */
 export async function checkScenarioFile(file: string): Promise<ScenarioFileCheck> {
   const absolute = path.resolve(file);
-  const { scenario, problems } = analyseScenarioText(await readScenarioText(absolute), displayPath(absolute));
-  return { file: absolute, scenario, problems };
+  const text = await readScenarioText(absolute);
+  const shown = displayPath(absolute);
+  const base = analyseScenarioText(text, shown);
+  if (!base.scenario) return { file: absolute, scenario: null, problems: base.problems };
+  const profileProblems = Object.keys(base.scenario.profiles).flatMap((name) => analyseScenarioText(text, shown, name).problems);
+  return { file: absolute, scenario: profileProblems.length === 0 ? base.scenario : null, problems: sortProblems(profileProblems) };
 }
 
-/** Reads a scenario file; throws a ChaosError listing every problem when it is not a valid scenario. */
-export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+/**
+ * Reads a scenario file, with `profile` laid over it when given; throws a ChaosError
+ * listing every problem when it is not a valid scenario.
+ */
+export async function loadScenarioFile(file: string, profile?: string): Promise<LoadedScenario> {
   const absolute = path.resolve(file);
   const shown = displayPath(absolute);
-  const analysis = analyseScenarioText(await readScenarioText(absolute), shown);
+  const analysis = analyseScenarioText(await readScenarioText(absolute), shown, profile);
   const details = analysis.problems.map(formatProblem);
   const [first] = analysis.problems;
   if (analysis.syntaxError && first) {
@@ -104,7 +114,7 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
   if (!analysis.scenario) {
     throw new ChaosError('CHAOSCTL_E_SCENARIO_INVALID', { file: shown, count: analysis.problems.length }, { details });
   }
-  return { scenario: analysis.scenario, file: absolute };
+  return { scenario: analysis.scenario, file: absolute, ...(profile === undefined ? {} : { profile }) };
 }
 
 /** One problem as a line: `file:line:column  path  message (hint)`. */
@@ -172,7 +182,7 @@ export function displayPath(file: string): string {
 // The three stages: YAML, schema, cross-references
 // ---------------------------------------------------------------------------
 
-function analyseScenarioText(text: string, file: string): Analysis {
+function analyseScenarioText(text: string, file: string, profile?: string): Analysis {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const place = (offset: number): { line: number; column: number } => {
@@ -194,10 +204,22 @@ function analyseScenarioText(text: string, file: string): Analysis {
     return { scenario: null, problems: [{ file, ...place(unresolvedAliasOffset(doc)), path: '', message }], syntaxError: true };
   }
 
+  if (profile !== undefined) {
+    const merged = applyProfile(data, profile);
+    if (merged === null) {
+      const names = profileNames(data);
+      const hint = names.length > 0 ? `profiles: ${names.join(', ')}` : 'this scenario has no profiles';
+      return { scenario: null, problems: [{ file, line: 1, column: 1, path: 'profiles', message: `no profile named "${profile}"`, hint }], syntaxError: false };
+    }
+    data = merged;
+  }
+
   const parsed = ScenarioSchema.safeParse(data);
   const schemaFindings = parsed.success ? [] : parsed.error.issues.flatMap((issue) => issueFindings(issue, data));
   const findings = mergeMisspelledKeys([...schemaFindings, ...crossReferenceFindings(data)]);
-  const problems = sortProblems(findings.map((f) => toProblem(f, doc, place, file)));
+  const located = findings.map((f) => toProblem(f, doc, place, file));
+  // Positions point at the base text; the message says the problem comes with the profile.
+  const problems = sortProblems(profile === undefined ? located : located.map((p) => ({ ...p, message: `with profile "${profile}": ${p.message}` })));
   const scenario = parsed.success && problems.length === 0 ? parsed.data : null;
   return { scenario, problems, syntaxError: false };
 }
@@ -449,7 +471,7 @@ function allowedKeys(schema: z.ZodType | undefined): string[] {
 // Cross-references the schema cannot express
 // ---------------------------------------------------------------------------
 
-type StepKind = 'load' | 'fault';
+type StepKind = 'load' | 'fault' | 'action';
 
 interface StepInfo {
   index: number;
@@ -470,6 +492,9 @@ function crossReferenceFindings(data: unknown): Finding[] {
   return [
     ...duplicateNames(steps.map((s) => s.name), ['timeline', 'steps'], 'step'),
     ...duplicateNames(probeNames, ['probes'], 'probe'),
+    ...(['setup', 'teardown'] as const).flatMap((phase) =>
+      duplicateNames(asArray(asRecord(root.fixtures)?.[phase]).map((f) => asString(asRecord(f)?.name)), ['fixtures', phase], 'fixture'),
+    ),
     ...duplicateExpectationIds(expectations),
     ...steps.filter((s) => s.kind === 'load' && s.for === undefined).map(loadWithoutFor),
     ...expectations.flatMap((exp, i) => expectationReferences(exp, i, steps, probeNames)),
@@ -488,12 +513,11 @@ function sabotageReference(ref: unknown, p: Segment[]): Finding[] {
 
 function stepInfo(raw: unknown, index: number): StepInfo {
   const step = asRecord(raw);
-  const hasLoad = step?.load !== undefined;
-  const hasFault = step?.fault !== undefined;
+  const kinds = (['load', 'fault', 'action'] as const).filter((kind) => step?.[kind] !== undefined);
   return {
     index,
     name: asString(step?.name),
-    kind: hasLoad === hasFault ? undefined : hasLoad ? 'load' : 'fault',
+    kind: kinds.length === 1 ? kinds[0] : undefined,
     at: step?.at === undefined ? '0s' : asString(step.at),
     // A "for" of the wrong type still counts as present (''); the schema reports its type.
     for: step?.for === undefined ? undefined : asString(step.for) ?? '',
@@ -547,6 +571,8 @@ function loadWithoutFor(step: StepInfo): Finding {
 function expectationReferences(exp: Record<string, unknown> | undefined, i: number, steps: StepInfo[], probeNames: (string | undefined)[]): Finding[] {
   const kind = asString(exp?.kind);
   if (kind === 'latency' || kind === 'errors') return stepReference(exp?.load, ['expect', i, 'load'], 'load', steps);
+  if (kind === 'action') return stepReference(exp?.step, ['expect', i, 'step'], 'action', steps);
+  if (kind === 'final') return probeReference(exp?.probe, ['expect', i, 'probe'], probeNames);
   if (kind !== 'probe') return [];
   const window = asRecord(exp?.window);
   return [
@@ -562,7 +588,8 @@ function stepReference(ref: unknown, p: Segment[], wanted: StepKind, steps: Step
   const target = steps.find((s) => s.name === name);
   if (target?.kind === wanted || (target && target.kind === undefined)) return [];
   const candidates = unique(steps.filter((s) => s.kind === wanted).map((s) => s.name));
-  const message = target ? `"${name}" is a ${target.kind} step; this needs a ${wanted} step` : `no step named "${name}"`;
+  const article = (kind: StepKind | undefined): string => (kind === 'action' ? 'an' : 'a');
+  const message = target ? `"${name}" is ${article(target.kind)} ${target.kind} step; this needs ${article(wanted)} ${wanted} step` : `no step named "${name}"`;
   return [{ path: p, anchor: 'value', message, ...referenceHint(name, candidates, `${wanted} steps`) }];
 }
 

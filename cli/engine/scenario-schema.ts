@@ -155,6 +155,30 @@ export const TargetFaultSchema = z
 
 export const FaultSchema = z.discriminatedUnion('driver', [ToxiproxyFaultSchema, ServiceFaultSchema, SimFaultSchema, TargetFaultSchema]);
 
+/** The target's scheduled jobs a scenario can run on demand. */
+export const TARGET_JOBS = ['habit_reminders', 'analytics_refresh', 'health_check'] as const;
+
+/**
+ * A one-shot action on the target, nothing to revert: run-job runs one scheduled job now
+ * through the target's /_control API (the scheduler's own one-instance rule and job-store
+ * lease still apply) and waits for it to finish.
+ */
+export const TargetActionSchema = z
+  .object({
+    driver: z.literal('target'),
+    action: z.literal('run-job').describe('run-job: POST /_control/jobs/<job>/run and wait for the outcome.'),
+    job: z.enum(TARGET_JOBS),
+    slot: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$|^\d{4}-\d{2}-\d{2}T[0-9:.]+Z$/, { message: 'a slot is "HH:MM" (today, UTC) or an ISO instant ending in Z' })
+      .optional()
+      .describe('The due minute the run serves (habit_reminders): "HH:MM" is today at that UTC time. Default: now.'),
+    timeout: duration.default('120s').describe('How long to wait for the job to finish.'),
+  })
+  .strict();
+
+export const ActionSchema = z.discriminatedUnion('driver', [TargetActionSchema]);
+
 export const StepSchema = z
   .object({
     name: name.describe('Unique within the scenario; windows and expectations refer to it.'),
@@ -162,10 +186,15 @@ export const StepSchema = z
     for: duration.optional().describe('How long a load runs or a fault stays in place. A fault without it is reverted at the end of the timeline.'),
     load: LoadSchema.optional(),
     fault: FaultSchema.optional(),
+    action: ActionSchema.optional(),
   })
   .strict()
-  .refine((step) => (step.load === undefined) !== (step.fault === undefined), {
-    message: 'a step has exactly one of "load" or "fault"',
+  .refine((step) => [step.load, step.fault, step.action].filter((part) => part !== undefined).length === 1, {
+    message: 'a step has exactly one of "load", "fault" or "action"',
+  })
+  .refine((step) => step.action === undefined || step.for === undefined, {
+    message: 'an action step has no "for": it lasts until the action finishes',
+    path: ['for'],
   });
 
 export const HttpProbeSchema = z
@@ -211,14 +240,19 @@ export const TelegramSentProbeSchema = z
   .object({
     name,
     kind: z.literal('telegram-sent'),
-    chatId: z.number().int().describe('The chat: a virtual user n has chat id 100000000 + n (the admin, user 999, is 100000999).'),
+    chatId: z.number().int().optional().describe('One chat: a virtual user n has chat id 100000000 + n (the admin, user 999, is 100000999). Without it and without a range: every chat.'),
+    chatIdFrom: z.number().int().optional().describe('With chatIdTo: count the chats in this inclusive range.'),
+    chatIdTo: z.number().int().optional(),
     contains: z.string().min(1).optional().describe('Only records whose text contains this (case-sensitive).'),
     method: z.string().regex(/^[a-zA-Z]+$/, { message: 'a Bot API method such as sendMessage' }).default('sendMessage'),
     ok: z.boolean().default(true).describe('true: only calls Telegram accepted; false: only refused ones.'),
     every: duration.default('500ms'),
     timeout: duration.default('2s'),
   })
-  .strict();
+  .strict()
+  .refine((p) => (p.chatIdFrom === undefined) === (p.chatIdTo === undefined), { message: 'chatIdFrom and chatIdTo go together' })
+  .refine((p) => p.chatId === undefined || p.chatIdFrom === undefined, { message: 'use chatId or a chatIdFrom/chatIdTo range, not both' })
+  .refine((p) => p.chatIdFrom === undefined || p.chatIdTo === undefined || p.chatIdFrom <= p.chatIdTo, { message: 'chatIdFrom is at most chatIdTo' });
 
 export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema, TelegramSentProbeSchema]);
 
@@ -296,12 +330,32 @@ export const FinalExpectationSchema = z
   })
   .strict();
 
+/** How an action step ended: its outcome is one of `outcome`, and it took less than `durationBelow`. */
+export const ActionExpectationSchema = z
+  .object({
+    ...expectationBase,
+    kind: z.literal('action'),
+    step: name.describe('The action step.'),
+    outcome: z.array(z.string().min(1)).min(1).default(['ok']).describe('Acceptable outcomes, e.g. ok, skipped, failed, busy.'),
+    durationBelow: duration.optional().describe('The action finished faster than this.'),
+  })
+  .strict();
+
 export const ExpectationSchema = z.discriminatedUnion('kind', [
   LatencyExpectationSchema,
   ErrorsExpectationSchema,
   ProbeExpectationSchema,
   FinalExpectationSchema,
+  ActionExpectationSchema,
 ]);
+
+/** SQL run on the harness's own connection (never through a proxy): data a scenario needs, and its removal. */
+export const FixtureSchema = z
+  .object({
+    name,
+    sql: z.string().min(1).describe('One or more statements, run as one simple query without parameters.'),
+  })
+  .strict();
 
 export const SteadyCheckSchema = z
   .object({
@@ -327,6 +381,13 @@ export const ScenarioSchema = z
       .object({ env: z.record(z.string(), z.string()).default({}).describe('Target configuration overrides for this run; the report lists them.') })
       .strict()
       .default({ env: {} }),
+    fixtures: z
+      .object({
+        setup: z.array(FixtureSchema).default([]).describe('Run in order before the steady-state check.'),
+        teardown: z.array(FixtureSchema).default([]).describe('Run after the verdict, also when the run failed or was interrupted.'),
+      })
+      .strict()
+      .default({ setup: [], teardown: [] }),
     probes: z.array(ProbeSchema).default([]),
     steadyState: z.array(SteadyCheckSchema).default([]).describe('Checked before the timeline and again after every fault is reverted.'),
     timeline: z
@@ -336,6 +397,10 @@ export const ScenarioSchema = z
       })
       .strict(),
     expect: z.array(ExpectationSchema).min(1),
+    profiles: z
+      .record(name, z.record(z.string(), z.unknown()))
+      .default({})
+      .describe('Named variants (e.g. full: the seed\'s full size), merged over this scenario by `chaosctl run --profile NAME`.'),
   })
   .strict();
 
@@ -353,6 +418,9 @@ export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
 export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
 export type SimFaultSpec = z.output<typeof SimFaultSchema>;
 export type TargetFaultSpec = z.output<typeof TargetFaultSchema>;
+export type ActionSpec = z.output<typeof ActionSchema>;
+export type TargetActionSpec = z.output<typeof TargetActionSchema>;
+export type Fixture = z.output<typeof FixtureSchema>;
 export type ProbeSpec = z.output<typeof ProbeSchema>;
 export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
 export type SqlProbeSpec = z.output<typeof SqlProbeSchema>;

@@ -8,7 +8,13 @@ import type { FastifyInstance } from 'fastify';
 
 /** What the control API can act on; parts not built yet are simply absent. */
 export interface ControlSurface {
-  scheduler?: { stop(): Promise<void>; start(): Promise<void>; isRunning(): boolean };
+  scheduler?: {
+    stop(): Promise<void>;
+    start(): Promise<void>;
+    isRunning(): boolean;
+    /** Runs one job now (one-instance rule kept); rejects for an unknown job. */
+    runNow(name: string, options?: { scheduledAt?: Date; onDetail?: (detail: string) => void }): Promise<string>;
+  };
   /** Named counters for the harness (e.g. replies sent, webhooks processed). */
   counters(): Promise<Record<string, number>> | Record<string, number>;
 }
@@ -41,6 +47,23 @@ export function registerControl(app: FastifyInstance, token: string | undefined,
         if (!surface.scheduler) return reply.code(501).send({ error: 'no scheduler in this process' });
         await surface.scheduler.stop();
         return { running: surface.scheduler.isRunning() };
+      });
+      scope.post<{ Params: { name: string }; Body: { slot?: unknown } | null }>('/jobs/:name/run', async (request, reply) => {
+        const scheduler = surface.scheduler;
+        if (!scheduler) return reply.code(501).send({ error: 'no scheduler in this process' });
+        const slot = request.body?.slot;
+        const scheduledAt = typeof slot === 'string' ? new Date(slot) : undefined;
+        if (slot !== undefined && (scheduledAt === undefined || Number.isNaN(scheduledAt.getTime()))) {
+          return reply.code(400).send({ error: 'bad_slot', message: 'slot is an ISO instant, e.g. 2026-01-01T04:00:00Z' });
+        }
+        let detail: string | undefined;
+        const started = performance.now();
+        try {
+          const outcome = await scheduler.runNow(request.params.name, { ...(scheduledAt ? { scheduledAt } : {}), onDetail: (d) => (detail = d) });
+          return { job: request.params.name, outcome, durationMs: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
+        } catch (error) {
+          return reply.code(404).send({ error: 'unknown_job', message: (error as Error).message });
+        }
       });
       scope.post('/scheduler/start', async (_request, reply) => {
         if (!surface.scheduler) return reply.code(501).send({ error: 'no scheduler in this process' });

@@ -67,10 +67,19 @@ export interface SchedulerOptions {
 export type RunOutcome = 'ok' | 'skipped' | 'failed' | 'busy' | 'misfired' | 'not_due';
 
 export interface Scheduler extends SchedulerControl {
-  /** Runs a job now, outside its schedule, with the same one-instance rule. */
-  runNow(name: string): Promise<RunOutcome>;
+  /**
+   * Runs a job now, outside its schedule, with the same one-instance rule. `scheduledAt`
+   * overrides the slot the run stands for (the harness's run-job action); `onDetail`
+   * receives the job's own summary of the run.
+   */
+  runNow(name: string, options?: RunNowOptions): Promise<RunOutcome>;
   /** Runs currently in progress in this process, by job. */
   running(): ReadonlyMap<string, number>;
+}
+
+export interface RunNowOptions {
+  scheduledAt?: Date;
+  onDetail?: (detail: string) => void;
 }
 
 interface ClaimRow {
@@ -151,7 +160,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     ).catch((error: unknown) => logger.warn({ job: job.name, err: error }, 'could not release the job lease; it expires by itself'));
   };
 
-  const execute = async (job: ScheduledJob, force: boolean): Promise<RunOutcome> => {
+  const execute = async (job: ScheduledJob, force: boolean, now: RunNowOptions = {}): Promise<RunOutcome> => {
     if (!overlap && (inProgress.get(job.name) ?? 0) > 0) return 'busy';
     inProgress.set(job.name, (inProgress.get(job.name) ?? 0) + 1);
     const started = performance.now();
@@ -185,11 +194,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return outcome;
       }
       try {
-        const result = await runLoggedJob(db, job.name, (run) => job.run({ run, scheduledAt: claimed.latest_slot }));
+        const result = await runLoggedJob(db, job.name, (run) => job.run({ run, scheduledAt: now.scheduledAt ?? claimed.latest_slot }));
         outcome = result.status;
+        if (result.detail) now.onDetail?.(result.detail);
         logger.info({ job: job.name, status: result.status, detail: result.detail, ms: Math.round(performance.now() - started) }, 'scheduled job finished');
       } catch (error) {
         outcome = 'failed';
+        now.onDetail?.(error instanceof Error ? error.message : String(error));
         logger.error({ job: job.name, err: error }, 'scheduled job failed');
       }
       await release(job, outcome === 'skipped' ? 'skipped' : outcome === 'ok' ? 'ok' : 'failed');
@@ -258,10 +269,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       logger.info({}, 'scheduler stopped');
     },
     isRunning: () => timer !== null,
-    runNow(name) {
+    runNow(name, options) {
       const job = jobs.get(name);
       if (!job) return Promise.reject(new Error(`no scheduled job named ${name}`));
-      return track(execute(job, true));
+      return track(execute(job, true, options));
     },
     running: () => inProgress,
   };

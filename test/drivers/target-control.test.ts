@@ -25,6 +25,7 @@ registerControl(app, TOKEN, {
       running = true;
     },
     isRunning: () => running,
+    runNow: async () => 'ok',
   },
   counters: () => ({}),
 });
@@ -74,7 +75,7 @@ test('a stack without a control token cannot run the fault', async () => {
 
 test('a target that does not stop is reported, not trusted', async () => {
   const liar = Fastify({ logger: false });
-  registerControl(liar, TOKEN, { scheduler: { stop: async () => undefined, start: async () => undefined, isRunning: () => true }, counters: () => ({}) });
+  registerControl(liar, TOKEN, { scheduler: { stop: async () => undefined, start: async () => undefined, isRunning: () => true, runNow: async () => 'ok' }, counters: () => ({}) });
   const url = await liar.listen({ host: '127.0.0.1', port: 0 });
   try {
     const c: FaultContext = { stack: {} as StackProvider, endpoints: { targetUrl: url, toxiproxyUrl: '', databaseUrl: '', proxies: {}, controlToken: TOKEN } };

@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
-import { countSent, sentQueryUrl } from '../../cli/drivers/probes/telegram-sent.ts';
+import { sentQueryUrl } from '../../cli/drivers/probes/telegram-sent.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { ProbeSchema, type TelegramSentProbeSpec } from '../../cli/engine/scenario-schema.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
@@ -34,14 +34,16 @@ test('defaults: sendMessage, accepted calls only, every 500 ms', () => {
   assert.equal(url.pathname, '/_sim/sent');
   assert.equal(url.searchParams.get('chat_id'), String(ADMIN));
   assert.equal(url.searchParams.get('since'), '1234');
-  assert.equal(ProbeSchema.safeParse({ name: 'x', kind: 'telegram-sent' }).success, false, 'chatId is required');
+  assert.equal(url.searchParams.get('count'), 'true', 'the simulator counts; no records travel');
+  assert.equal(ProbeSchema.safeParse({ name: 'x', kind: 'telegram-sent' }).success, true, 'no chat at all: every chat');
 });
 
-test('countSent counts texts containing the string, or every record', () => {
-  const records = [{ text: '[CRITICAL] Bot cannot reach Telegram' }, { text: null }, { text: '[INFO] Bot reaches Telegram again' }, {}];
-  assert.equal(countSent(records, undefined), 4);
-  assert.equal(countSent(records, '[CRITICAL]'), 1);
-  assert.equal(countSent(records, 'Bot'), 2);
+test('a chat range needs both ends in order, and excludes a single chatId', () => {
+  const ok = (input: Record<string, unknown>): boolean => ProbeSchema.safeParse({ name: 'x', kind: 'telegram-sent', ...input }).success;
+  assert.equal(ok({ chatIdFrom: 1, chatIdTo: 5 }), true);
+  assert.equal(ok({ chatIdFrom: 1 }), false);
+  assert.equal(ok({ chatIdFrom: 5, chatIdTo: 1 }), false);
+  assert.equal(ok({ chatId: 3, chatIdFrom: 1, chatIdTo: 5 }), false);
 });
 
 test('counts only messages to that chat, containing the text, since the run clock started', async () => {
@@ -58,6 +60,10 @@ test('counts only messages to that chat, containing the text, since the run cloc
     assert.equal((await sampleProbe(warnings, ctx)).value, 1);
     assert.equal((await sampleProbe(spec({ chatId: ADMIN }), ctx)).value, 2);
     assert.equal((await sampleProbe(spec({ chatId: ADMIN, ok: false }), ctx)).value, 0);
+    assert.equal((await sampleProbe(spec({}), ctx)).value, 3, 'every chat');
+    assert.equal((await sampleProbe(spec({ contains: '[WARNING]' }), ctx)).value, 2, 'every chat, with the text');
+    assert.equal((await sampleProbe(spec({ chatIdFrom: OTHER, chatIdTo: OTHER + 1 }), ctx)).value, 1, 'a range holding only the other chat');
+    assert.equal((await sampleProbe(spec({ chatIdFrom: OTHER, chatIdTo: ADMIN }), ctx)).value, 3, 'a range holding both');
   } finally {
     await ctx.close();
   }

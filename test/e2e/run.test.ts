@@ -150,7 +150,7 @@ test('prove L1 C1: each passes on the healthy target and fails with its sabotage
   const bySwitch = Object.fromEntries(proof.rows.map((r) => [r.sabotage, r]));
   assert.match(bySwitch.throttle?.detail ?? '', /throttle-drops-over-30/, 'L1 catches the throttle switch by the replies that should not come');
   assert.match(bySwitch['health-db-check']?.detail ?? '', /health-503-while-db-down/);
-  assert.match(result.stderr, /2\/2 caught/);
+  assert.match(result.stderr, /2\/2 scenarios caught every switch they list; 2\/2 switch runs caught/);
 });
 
 test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {
@@ -158,5 +158,5 @@ test('prove refuses to call a scenario proven when it declares no sabotage to ca
   const result = await runCli(['prove', path.join(FIXTURES, 'FAULTS.yaml'), '--out', outDir], env);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /NO SABOTAGE\s+FAULTS/);
-  assert.match(result.stderr, /0\/1 caught/);
+  assert.match(result.stderr, /0\/1 scenarios caught/);
 });

@@ -155,3 +155,30 @@ test('value conditions and final expectations read sql/metrics samples', () => {
   assert.equal(evaluateExpectation(atLeast, 'p', measurements(waiting([1, 5, 9]))).passed, false);
   assert.equal(evaluateExpectation(atLeast, 'p', measurements(waiting([1, 5, 10]))).passed, true);
 });
+
+test('action expectations judge the outcome and, when asked, the duration', () => {
+  const action = (outcome: string | null, tookMs: number | null, error?: string): Measurements => ({
+    ...measurements([]),
+    actions: [
+      {
+        step: 'run',
+        spec: { driver: 'target', action: 'run-job', job: 'habit_reminders', timeout: '120s' },
+        description: 'run job habit_reminders now',
+        startedMs: 1000,
+        endedMs: tookMs === null ? null : 1000 + tookMs,
+        outcome,
+        ...(error ? { error } : {}),
+      },
+    ],
+  });
+  const okFast = exp({ kind: 'action', step: 'run', durationBelow: '30s' });
+  assert.equal(evaluateExpectation(okFast, 'a', action('ok', 12_000)).passed, true);
+  assert.match(evaluateExpectation(okFast, 'a', action('ok', 12_000)).observed, /ok, took 12\.0 s/);
+  assert.equal(evaluateExpectation(okFast, 'a', action('ok', 31_000)).passed, false, 'too slow');
+  assert.equal(evaluateExpectation(okFast, 'a', action('failed', 100)).passed, false, 'wrong outcome');
+  const r = evaluateExpectation(okFast, 'a', action(null, null, 'POST /_control/jobs/habit_reminders/run answered 401'));
+  assert.equal(r.passed, false);
+  assert.match(r.observed, /no outcome, did not finish.*401/);
+  assert.equal(evaluateExpectation(exp({ kind: 'action', step: 'run', outcome: ['ok', 'busy'] }), 'a', action('busy', 5)).passed, true);
+  assert.equal(evaluateExpectation(okFast, 'a', measurements([])).passed, false, 'an action that never ran fails');
+});

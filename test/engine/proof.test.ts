@@ -29,7 +29,9 @@ test('a sabotaged run that still passes is not caught; an errored one is inconcl
 test('the summary needs every row caught, and at least one row', () => {
   const caught = judgeProof('C1', 's', journal('passed'), journal('failed', ['a']));
   const missed = judgeProof('L1', 's', journal('passed'), journal('passed'));
-  assert.deepEqual(proofSummary([caught, caught]), { caught: 2, total: 2, allCaught: true, inconclusive: false });
-  assert.equal(proofSummary([caught, missed]).allCaught, false);
+  assert.deepEqual(proofSummary([caught, caught]), { caught: 2, total: 2, scenariosCaught: 1, scenarios: 1, allCaught: true, inconclusive: false });
+  const mixed = proofSummary([caught, missed, { ...caught, scenario: 'L1', sabotage: 't' }]);
+  assert.equal(mixed.allCaught, false);
+  assert.deepEqual([mixed.caught, mixed.total, mixed.scenariosCaught, mixed.scenarios], [2, 3, 1, 2], 'L1 missed one of its two switches');
   assert.equal(proofSummary([]).allCaught, false);
 });

@@ -383,3 +383,29 @@ test('scenarioDir: option, else $CHAOSCTL_SCENARIOS, else the bundled folder', (
     else process.env.CHAOSCTL_SCENARIOS = saved;
   }
 });
+
+test('action steps: one kind per step, no "for", and action expectations must name an action step', () => {
+  const withAction = edit(
+    VALID,
+    '    - name: db-slow\n',
+    '    - name: run-reminders\n      at: 5s\n      action: { driver: target, action: run-job, job: habit_reminders, slot: "04:00" }\n    - name: db-slow\n',
+  );
+  assert.deepEqual(problemsOf(withAction), []);
+  const good = edit(withAction, 'expect:\n', 'expect:\n  - { kind: action, clause: L5, text: job ran, step: run-reminders, durationBelow: 30s }\n');
+  assert.deepEqual(problemsOf(good), []);
+  const wrongStep = problemsOf(edit(withAction, 'expect:\n', 'expect:\n  - { kind: action, clause: L5, text: job ran, step: traffic }\n'));
+  assert.equal(wrongStep.length, 1);
+  assert.match(wrongStep[0]?.message ?? '', /"traffic" is a load step; this needs an action step/);
+  const withFor = problemsOf(edit(withAction, '      at: 5s\n      action:', '      at: 5s\n      for: 3s\n      action:'));
+  assert.equal(withFor.length, 1);
+  assert.match(withFor[0]?.message ?? '', /action step has no "for"/);
+});
+
+test('fixtures: named SQL batches; names are unique per phase', () => {
+  const withFixtures = `${VALID}fixtures:\n  setup:\n    - { name: rows, sql: "INSERT INTO t VALUES (1)" }\n    - { name: rows, sql: "SELECT 1" }\n  teardown:\n    - { name: rows, sql: "DELETE FROM t" }\n`;
+  const problems = problemsOf(withFixtures);
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.equal(problems[0]?.path, 'fixtures.setup[1].name');
+  assert.match(problems[0]?.message ?? '', /already used/);
+  assert.equal(problemsOf(`${VALID}fixtures:\n  setup:\n    - { name: rows, sql: "" }\n`).length, 1, 'empty SQL is refused');
+});

@@ -247,6 +247,8 @@ export function buildJournal(variant: Variant): Journal {
         revertedMs: REVERTED,
       },
     ],
+    actions: [],
+    fixtures: [],
     probes: [{ name: 'health', spec: healthSpec, samples }],
     expectations: results,
     finalSamples: {},

@@ -37,7 +37,7 @@ test('the control API does not exist without a token', async () => {
 
 test('the control API answers 401 without the right token and acts with it', async () => {
   let running = true;
-  const scheduler = { stop: async () => void (running = false), start: async () => void (running = true), isRunning: () => running };
+  const scheduler = { stop: async () => void (running = false), start: async () => void (running = true), isRunning: () => running, runNow: async () => 'ok' };
   const app = buildApp({ checkDb: dbUp, sabotage: NO_SABOTAGE, control: { token: 's3cret', surface: { scheduler, counters: () => ({ replies: 7 }) } } });
   assert.equal((await app.inject({ url: '/_control/counters' })).statusCode, 401);
   assert.equal((await app.inject({ url: '/_control/counters', headers: { 'x-control-token': 'wrong' } })).statusCode, 401);

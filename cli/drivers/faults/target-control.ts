@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import { ChaosError } from '../../engine/errors.ts';
 import type { TargetFaultSpec } from '../../engine/scenario-schema.ts';
+import type { StackEndpoints } from '../../stack/types.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
 
 export const CONTROL_TOKEN_HEADER = 'x-control-token';
@@ -31,16 +32,30 @@ export function revertCall(spec: TargetFaultSpec): TargetControlCall {
   }
 }
 
-async function send(ctx: FaultContext, call: TargetControlCall): Promise<unknown> {
-  const token = ctx.endpoints.controlToken;
-  if (!token) throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: 'a target control fault', detail: 'this stack has no control token for the target' });
-  const url = new URL(call.path, ctx.endpoints.targetUrl);
-  // The scheduler's stop waits (bounded) for running jobs: give it a little longer than a probe.
-  const response = await request(url, { method: call.method, headers: { [CONTROL_TOKEN_HEADER]: token }, headersTimeout: 20_000, bodyTimeout: 20_000 });
+/**
+ * One call to the target's control API with the stack's token; the parsed JSON answer.
+ * Anything but 200 is an error carrying the status and the start of the body.
+ */
+export async function controlRequest(endpoints: StackEndpoints, call: TargetControlCall & { body?: unknown }, timeoutMs: number, operation: string): Promise<unknown> {
+  const token = endpoints.controlToken;
+  if (!token) throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation, detail: 'this stack has no control token for the target' });
+  const url = new URL(call.path, endpoints.targetUrl);
+  const headers: Record<string, string> = { [CONTROL_TOKEN_HEADER]: token };
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await request(url, {
+    method: call.method,
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   const text = await response.body.text();
   if (response.statusCode !== 200) throw new Error(`${call.method} ${url.pathname} answered ${response.statusCode}: ${text.slice(0, 200)}`);
   return text === '' ? null : (JSON.parse(text) as unknown);
 }
+
+// The scheduler's stop waits (bounded) for running jobs: give it a little longer than a probe.
+const send = (ctx: FaultContext, call: TargetControlCall): Promise<unknown> => controlRequest(ctx.endpoints, call, 20_000, 'a target control fault');
 
 async function run(operation: string, spec: TargetFaultSpec, ctx: FaultContext, call: TargetControlCall, wantRunning: boolean): Promise<void> {
   try {

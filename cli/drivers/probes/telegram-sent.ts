@@ -1,7 +1,8 @@
 /**
- * A telegram-sent probe: how many messages the bot sent to one chat since the run clock
- * started, read from the Telegram simulator's sent log (GET /_sim/sent). Admin alerts,
- * for example, are messages to the admin chat whose text carries the severity.
+ * A telegram-sent probe: how many messages the bot sent to a chat (a range of chats, or
+ * every chat) since the run clock started, counted by the Telegram simulator's sent log
+ * (GET /_sim/sent?count=true). Admin alerts, for example, are messages to the admin chat
+ * whose text carries the severity.
  */
 import { request } from 'undici';
 import { toMs } from '../../engine/duration.ts';
@@ -10,24 +11,18 @@ import type { TelegramSentProbeSpec } from '../../engine/scenario-schema.ts';
 import { isTimeout, roundMs } from './http.ts';
 import type { ProbeContext } from './types.ts';
 
-/** The simulator keeps at most this many records per query answer; a count that reaches it is refused, not guessed. */
-export const SENT_QUERY_LIMIT = 100_000;
-
-/** The sent-log query for a probe: records of the chat and method since `sinceEpochMs`. */
+/** The sent-log query for a probe: how many records of the chats and method since `sinceEpochMs` (the simulator counts). */
 export function sentQueryUrl(base: string, spec: TelegramSentProbeSpec, sinceEpochMs: number): URL {
   const url = new URL('/_sim/sent', base);
-  url.searchParams.set('chat_id', String(spec.chatId));
+  if (spec.chatId !== undefined) url.searchParams.set('chat_id', String(spec.chatId));
+  if (spec.chatIdFrom !== undefined) url.searchParams.set('chat_id_from', String(spec.chatIdFrom));
+  if (spec.chatIdTo !== undefined) url.searchParams.set('chat_id_to', String(spec.chatIdTo));
+  if (spec.contains !== undefined) url.searchParams.set('text_contains', spec.contains);
   url.searchParams.set('method', spec.method);
   url.searchParams.set('ok', String(spec.ok));
   url.searchParams.set('since', String(Math.floor(sinceEpochMs)));
-  url.searchParams.set('limit', String(SENT_QUERY_LIMIT));
+  url.searchParams.set('count', 'true');
   return url;
-}
-
-/** Counts the records whose text contains `contains` (all of them without it). */
-export function countSent(records: ReadonlyArray<{ text?: string | null }>, contains: string | undefined): number {
-  if (contains === undefined) return records.length;
-  return records.filter((r) => typeof r.text === 'string' && r.text.includes(contains)).length;
 }
 
 export async function sampleTelegramSent(spec: TelegramSentProbeSpec, ctx: ProbeContext): Promise<ProbeSample> {
@@ -48,9 +43,9 @@ export async function sampleTelegramSent(spec: TelegramSentProbeSpec, ctx: Probe
     const latencyMs = roundMs(ctx.clock.now() - tMs);
     const status = response.statusCode;
     if (status !== 200) return { tMs, ok: false, status, latencyMs, error: `telegram sim sent log answered ${status}: ${text.slice(0, 200)}` };
-    const records = (JSON.parse(text) as { records?: Array<{ text?: string | null }> }).records ?? [];
-    if (records.length >= SENT_QUERY_LIMIT) return { tMs, ok: false, status, latencyMs, error: `more than ${SENT_QUERY_LIMIT} records: the count would be cut short` };
-    return { tMs, ok: true, status, latencyMs, value: countSent(records, spec.contains) };
+    const count = (JSON.parse(text) as { count?: unknown }).count;
+    if (typeof count !== 'number') return { tMs, ok: false, status, latencyMs, error: `telegram sim sent log answered without a count: ${text.slice(0, 200)}` };
+    return { tMs, ok: true, status, latencyMs, value: count };
   } catch (error) {
     const latencyMs = roundMs(ctx.clock.now() - tMs);
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };

@@ -57,8 +57,9 @@ export function registerTelegramControlRoutes(app: FastifyInstance, state: Teleg
       scope.put('/flood', async (request) => control.setFlood(request.body as FloodPatch));
 
       scope.get('/sent', async (request) => {
-        const query = parseControlBody(SentQuerySchema, request.query);
-        return { records: control.sent(query) };
+        const { count, ...filter } = parseControlBody(SentQuerySchema, request.query);
+        if (count) return { count: control.sent({ ...filter, limit: undefined }).length };
+        return { records: control.sent(filter) };
       });
       scope.get('/sent/stream', (request, reply) => {
         const query = parseControlBody(SentStreamQuerySchema, request.query);

@@ -71,15 +71,23 @@ const numberFromQuery = z.coerce.number().int();
 export const SentQuerySchema = z
   .object({
     chat_id: z.string().regex(/^-?\d+$/).optional(),
+    chat_id_from: numberFromQuery.optional(),
+    chat_id_to: numberFromQuery.optional(),
+    text_contains: z.string().min(1).optional(),
     method: z.string().min(1).optional(),
     since: numberFromQuery.min(0).optional(),
     after_seq: numberFromQuery.min(0).optional(),
     ok: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     limit: numberFromQuery.min(1).max(100_000).optional(),
+    count: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('true: answer only the number of matching records, not the records.'),
   })
   .strict();
 
-export const SentStreamQuerySchema = SentQuerySchema.omit({ since: true, limit: true }).extend({
+export const SentStreamQuerySchema = SentQuerySchema.omit({ since: true, limit: true, count: true }).extend({
   max_ms: numberFromQuery.min(1).optional().describe('Close the stream after this long (capped by maxStreamMs).'),
 });
 

@@ -33,6 +33,11 @@ export interface SentRecord {
 
 export interface SentFilter {
   chat_id?: number | string;
+  /** Numeric chats in this inclusive range. */
+  chat_id_from?: number;
+  chat_id_to?: number;
+  /** Records whose text contains this (case-sensitive). */
+  text_contains?: string;
   method?: string;
   /** Records at or after this epoch millisecond. */
   since?: number;
@@ -46,6 +51,9 @@ export interface SentFilter {
 export function matchesSent(record: SentRecord, filter: SentFilter): boolean {
   return (
     (filter.chat_id === undefined || String(record.chat_id) === String(filter.chat_id)) &&
+    (filter.chat_id_from === undefined || Number(record.chat_id) >= filter.chat_id_from) &&
+    (filter.chat_id_to === undefined || Number(record.chat_id) <= filter.chat_id_to) &&
+    (filter.text_contains === undefined || (typeof record.text === 'string' && record.text.includes(filter.text_contains))) &&
     (filter.method === undefined || record.method.toLowerCase() === filter.method.toLowerCase()) &&
     (filter.since === undefined || record.at >= filter.since) &&
     (filter.after_seq === undefined || record.seq > filter.after_seq) &&

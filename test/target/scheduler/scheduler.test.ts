@@ -114,3 +114,22 @@ test('analytics_refresh is logged; a failing refresh is logged as failed and the
   await db.pool.query('ALTER TABLE analytics_metrics_gone RENAME TO analytics_metrics');
   assert.equal(await scheduler.runNow('analytics_refresh'), 'ok');
 });
+
+test('runNow with scheduledAt serves that slot and reports the job\'s own summary', async () => {
+  const { db } = openTestDb(await pg.createMigratedDatabase());
+  const seen: Date[] = [];
+  const job: ScheduledJob = {
+    name: 'slot_job',
+    intervalMs: 3_600_000,
+    run: async ({ scheduledAt }) => (seen.push(scheduledAt), { status: 'ok', detail: `served ${scheduledAt.toISOString()}` }),
+  };
+  const scheduler = createScheduler({ db, jobs: [job], tickMs: 30 });
+  const slot = new Date('2026-01-02T04:00:00Z');
+  let detail = '';
+  assert.equal(await scheduler.runNow('slot_job', { scheduledAt: slot, onDetail: (d) => (detail = d) }), 'ok');
+  assert.equal(seen[0]?.toISOString(), slot.toISOString());
+  assert.equal(detail, 'served 2026-01-02T04:00:00.000Z');
+  assert.equal(await scheduler.runNow('slot_job'), 'ok');
+  assert.notEqual(seen[1]?.toISOString(), slot.toISOString(), 'without an override the run stands for its own slot');
+  await assert.rejects(scheduler.runNow('no_such_job'), /no scheduled job named no_such_job/);
+});
