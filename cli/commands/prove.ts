@@ -1,6 +1,10 @@
 /** `chaosctl prove`: show that each scenario fails when the behaviour it guards is switched off in the target. */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, exitCodeFor } from '../engine/errors.ts';
+import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
+import { scenarioFingerprint } from '../engine/scenario-loader.ts';
+import { readJournal } from '../../reports/write.ts';
 import type { Journal } from '../engine/journal.ts';
 import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
@@ -11,6 +15,7 @@ import { parseStackMode, say } from './shared.ts';
 
 interface ProveFlags extends SelectionFlags {
   out: string;
+  baseline?: string;
   stack: string;
   keepStack?: boolean;
   json?: boolean;
@@ -25,8 +30,33 @@ const MARK: Record<ProofRow['outcome'], string> = {
   'no-sabotage-declared': 'NO SABOTAGE',
 };
 
+/**
+ * Healthy journals of an earlier run (e.g. `chaosctl run --all` just before, in the same
+ * checkout), by scenario fingerprint: a scenario whose exact healthy run is there is not
+ * run healthy again. Journals of sabotaged runs, or of a scenario that has changed since,
+ * are never used.
+ */
+async function readBaselines(dir: string | undefined): Promise<Map<string, { journal: Journal; file: string }>> {
+  const found = new Map<string, { journal: Journal; file: string }>();
+  if (dir === undefined) return found;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    throw new ChaosError('CHAOSCTL_E_USAGE', { detail: `--baseline ${dir}: ${(error as Error).message}` });
+  }
+  for (const name of names.filter((n) => n.endsWith('.journal.json'))) {
+    const file = path.join(dir, name);
+    const journal = await readJournal(file);
+    const fingerprint = journal.scenario.fingerprint;
+    if (fingerprint && journal.environment.sabotage.length === 0) found.set(fingerprint, { journal, file });
+  }
+  return found;
+}
+
 async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
+  const baselines = await readBaselines(flags.baseline);
   const { value: rows, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
     async (session) => {
@@ -39,8 +69,10 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
           continue;
         }
         if (session.signal.aborted) break;
-        const baseline = await session.run(item, []);
-        journals.push(baseline);
+        const reused = baselines.get(scenarioFingerprint(item.scenario));
+        if (reused) say(`${id}: healthy run reused from ${reused.file} (${reused.journal.status})`);
+        const baseline = reused?.journal ?? (await session.run(item, []));
+        if (!reused) journals.push(baseline);
         for (const name of catches) {
           if (session.signal.aborted) break;
           const sabotaged = await session.run(item, [name]);
@@ -71,6 +103,7 @@ export function register(program: Command): void {
     .option('--scenarios <dir>', 'folder of scenario files (default: the bundled catalogue, or $CHAOSCTL_SCENARIOS)')
     .option('--profile <name>', 'lay this profile over every scenario that declares it (e.g. full)')
     .option('--out <dir>', 'where the run folder with every journal and report goes', DEFAULT_OUT_DIR)
+    .option('--baseline <run-folder>', 'reuse the healthy runs in this run folder (e.g. of `run --all` in the same checkout) instead of running each scenario healthy again; only an identical scenario\'s unsabotaged journal is used')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
     .option('--keep-stack', 'leave a stack this command started running afterwards')
     .option('--json', 'print the proof table as JSON on stdout')

@@ -163,6 +163,8 @@ export interface Journal {
     description?: string;
     covers: string[];
     file: string;
+    /** sha256 of the scenario as run (profile applied): tells whether two runs ran the same scenario. */
+    fingerprint?: string;
   };
   status: RunStatus;
   /** Why the run ended as it did, when it did not simply pass. */

@@ -10,7 +10,7 @@ import type { EventBus } from './events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
 import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
 import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
-import { expectationId, type LoadedScenario } from './scenario-loader.ts';
+import { expectationId, scenarioFingerprint, type LoadedScenario } from './scenario-loader.ts';
 import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
 import { loadDriverFor } from '../drivers/load/index.ts';
 import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
@@ -169,6 +169,7 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
       ...(scenario.description ? { description: scenario.description } : {}),
       covers: scenario.covers,
       file,
+      fingerprint: scenarioFingerprint(scenario),
     },
     status: 'error',
     startedAt: startedAt.toISOString(),

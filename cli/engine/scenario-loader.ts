@@ -3,6 +3,7 @@
  * the schema cannot express, all reported together with file, line, column and
  * YAML path. Nothing here exits; callers get problems back or a ChaosError.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -115,6 +116,11 @@ export async function loadScenarioFile(file: string, profile?: string): Promise<
     throw new ChaosError('CHAOSCTL_E_SCENARIO_INVALID', { file: shown, count: analysis.problems.length }, { details });
   }
   return { scenario: analysis.scenario, file: absolute, ...(profile === undefined ? {} : { profile }) };
+}
+
+/** sha256 of a validated scenario (defaults filled in, profile applied): equal only for the same scenario. */
+export function scenarioFingerprint(scenario: Scenario): string {
+  return createHash('sha256').update(JSON.stringify(scenario)).digest('hex');
 }
 
 /** One problem as a line: `file:line:column  path  message (hint)`. */

@@ -160,3 +160,24 @@ test('prove refuses to call a scenario proven when it declares no sabotage to ca
   assert.match(result.stderr, /NO SABOTAGE\s+FAULTS/);
   assert.match(result.stderr, /0\/1 scenarios caught/);
 });
+
+test('prove --baseline reuses the healthy run of an identical scenario and runs only the sabotaged one', async () => {
+  const { env, outDir } = isolatedEnv();
+  const up = await runCli(['up'], env, 120_000);
+  assert.equal(up.code, 0, up.stderr);
+  try {
+    const healthyOut = path.join(outDir, 'healthy');
+    const healthy = await runCli(['run', 'C8', '--out', healthyOut], env, 120_000);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    const proveOut = path.join(outDir, 'prove');
+    const proof = await runCli(['prove', 'C8', '--baseline', runFolder(healthyOut), '--out', proveOut, '--json'], env, 120_000);
+    assert.equal(proof.code, 0, proof.stderr);
+    assert.match(proof.stderr, /C8: healthy run reused from .*C8\.journal\.json \(passed\)/);
+    const journals = readdirSync(runFolder(proveOut)).filter((f) => f.endsWith('.journal.json'));
+    assert.equal(journals.length, (JSON.parse(proof.stdout) as { total: number }).total, 'one journal per switch: no second healthy run');
+    const stale = await runCli(['prove', 'C8', '--baseline', path.join(outDir, 'nowhere')], env, 30_000);
+    assert.equal(stale.code, 2, 'a baseline folder that is not there is a usage error');
+  } finally {
+    await runCli(['down'], env, 60_000);
+  }
+});
