@@ -488,7 +488,11 @@ export function describeProbeSpec(spec: ProbeRecord['spec']): string {
       const labels = Object.entries(spec.labels).map(([k, v]) => `${k}="${v}"`).join(',');
       return `metric ${spec.metric}${labels ? `{${labels}}` : ''} from ${spec.path} ${cadence}`;
     }
-    case 'telegram-sent':
-      return `Telegram ${spec.method} to chat ${spec.chatId}${spec.contains ? ` containing "${spec.contains}"` : ''} (${spec.ok ? 'accepted' : 'refused'}) ${cadence}`;
+    case 'telegram-sent': {
+      const chats = spec.chatId !== undefined ? `chat ${spec.chatId}` : spec.chatIdFrom !== undefined ? `chats ${spec.chatIdFrom}–${spec.chatIdTo}` : 'every chat';
+      return `Telegram ${spec.method} to ${chats}${spec.contains ? ` containing "${spec.contains}"` : ''} (${spec.ok ? 'accepted' : 'refused'}) ${cadence}`;
+    }
+    case 'sim':
+      return `${spec.sim} simulator ${spec.path} → ${spec.field}${spec.since === 'run' ? ' (since the run started)' : ''} ${cadence}`;
   }
 }

@@ -71,9 +71,18 @@ export const WebhooksLoadSchema = z
     amount: z.number().int().positive().max(100_000_000).default(10_000).describe('Amount of each payment in minor units (kopecks).'),
     currency: z.string().regex(/^[A-Z]{3}$/, { message: 'a currency code such as RUB' }).default('RUB'),
     answerTimeout: duration.default('15s').describe('A delivery with no answer from the target in this long is an error.'),
+    users: z
+      .number()
+      .int()
+      .min(1)
+      .max(20_000)
+      .optional()
+      .describe('Pay for these virtual users (firstUser … firstUser+users-1, in turn) instead of one fresh user of the driver\'s own, so top-ups land on users another step drives at the same time (L10).'),
+    firstUser: z.number().int().min(1).optional().describe('Number of the first virtual user paid for (with users; default 1).'),
   })
   .strict()
-  .refine((s) => s.duplicates + s.forgeries < 1, { message: 'duplicates + forgeries must leave room for genuine deliveries (sum below 1)' });
+  .refine((s) => s.duplicates + s.forgeries < 1, { message: 'duplicates + forgeries must leave room for genuine deliveries (sum below 1)' })
+  .refine((s) => s.firstUser === undefined || s.users !== undefined, { message: 'firstUser needs users', path: ['firstUser'] });
 
 /** Virtual Telegram users asking the bot for a top-up (/topup AMOUNT): the bot creates the payment at the provider and answers with a link or an error. */
 export const PaymentsLoadSchema = z
@@ -254,7 +263,29 @@ export const TelegramSentProbeSchema = z
   .refine((p) => p.chatId === undefined || p.chatIdFrom === undefined, { message: 'use chatId or a chatIdFrom/chatIdTo range, not both' })
   .refine((p) => p.chatIdFrom === undefined || p.chatIdTo === undefined || p.chatIdFrom <= p.chatIdTo, { message: 'chatIdFrom is at most chatIdTo' });
 
-export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema, TelegramSentProbeSchema]);
+/**
+ * A number from a simulator's control API (GET /_sim/counters by default): a field of its
+ * JSON answer, by dot path (e.g. idempotent_replays, requests.create). With `since: run`
+ * the value counts from the probe's first sample of the run, so counters the simulator
+ * kept from earlier runs on the same stack do not count.
+ */
+export const SimProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('sim'),
+    sim: z.enum(['telegram', 'yookassa', 'cryptopay']),
+    path: urlPath.default('/_sim/counters').describe('A GET route of the simulator\'s control API.'),
+    field: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, { message: 'a dot path such as requests.create' })
+      .describe('Where the number is in the JSON answer.'),
+    since: z.enum(['run', 'absolute']).default('run').describe('run: minus the value at the first sample of this run; absolute: as read.'),
+    every: duration.default('1s'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+
+export const ProbeSchema = z.discriminatedUnion('kind', [HttpProbeSchema, SqlProbeSchema, MetricsProbeSchema, TelegramSentProbeSchema, SimProbeSchema]);
 
 /** What one probe sample must satisfy. Every field given must hold. */
 export const ConditionSchema = z
@@ -426,6 +457,7 @@ export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
 export type SqlProbeSpec = z.output<typeof SqlProbeSchema>;
 export type MetricsProbeSpec = z.output<typeof MetricsProbeSchema>;
 export type TelegramSentProbeSpec = z.output<typeof TelegramSentProbeSchema>;
+export type SimProbeSpec = z.output<typeof SimProbeSchema>;
 export type Condition = z.output<typeof ConditionSchema>;
 export type Window = z.output<typeof WindowSchema>;
 export type Expectation = z.output<typeof ExpectationSchema>;

@@ -8,6 +8,7 @@ import type { StackEndpoints } from '../../stack/types.ts';
 import { sampleHttp } from './http.ts';
 import { sampleMetrics } from './metrics.ts';
 import { sampleSql } from './sql.ts';
+import { sampleSim } from './sim.ts';
 import { sampleTelegramSent } from './telegram-sent.ts';
 import type { ProbeContext } from './types.ts';
 
@@ -24,6 +25,8 @@ export function sampleProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<ProbeSa
       return sampleMetrics(spec, ctx);
     case 'telegram-sent':
       return sampleTelegramSent(spec, ctx);
+    case 'sim':
+      return sampleSim(spec, ctx);
   }
 }
 
@@ -33,6 +36,7 @@ export function probeContext(endpoints: StackEndpoints, clock: Clock): ProbeCont
   return {
     endpoints,
     clock,
+    baselines: new Map(),
     db() {
       if (!pool) {
         pool = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2, connectionTimeoutMillis: 2000, application_name: 'chaosctl-probe' });

@@ -8,4 +8,6 @@ export interface ProbeContext {
   clock: Clock;
   /** The harness's own PostgreSQL pool (direct, never through a proxy), opened on first use. */
   db(): pg.Pool;
+  /** First values of probes that count from the start of the run (sim probes with since: run), by probe. */
+  baselines: Map<string, number>;
 }
