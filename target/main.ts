@@ -11,6 +11,7 @@ import { loadConfig, maskDatabaseUrl } from './config.ts';
 import type { AppConfig } from './config.ts';
 import { createAlertService, type AlertService } from './alerts/alert-service.ts';
 import { createBot, RedisRateLimitStore, type HabitBot } from './bot/index.ts';
+import { pollerSabotage } from './bot/poller.ts';
 import type { Notifier } from './contracts.ts';
 import { createDb } from './db/handle.ts';
 import { createDbPool, poolStats } from './db/pool.ts';
@@ -95,7 +96,9 @@ const bot: HabitBot | undefined = telegram.token
       config: { adminTelegramIds: telegram.adminIds, throttleLimit: telegram.throttlePerMinute, staleStateTtlMs: telegram.fsmTtlMs },
       ...(payments ? { payments } : {}),
       ...(config.redisUrl ? { rateLimitStore: redisStore(config.redisUrl) } : {}),
+      polling: pollerSabotage(sabotage),
       onThrottled: () => metrics.throttled.inc(),
+      onAnalyticsRead: (seconds) => metrics.analyticsRead.observe(seconds),
     })
   : undefined;
 // Every Bot API call (poller, replies, notifier, getMe) is counted by method and outcome, 429s apart (§7.6).
@@ -123,7 +126,7 @@ const scheduler = createScheduler({
   jobs: [
     habitRemindersJob({ db, notifier, intervalMs: config.scheduler.remindersIntervalMs }),
     analyticsRefreshJob({ db, intervalMs: config.scheduler.analyticsIntervalMs }),
-    healthCheckJob({ checkDb: createDbCheck(pool, 500), ...(bot ? { bot: bot.reachability } : {}), intervalMs: config.scheduler.healthCheckIntervalMs }),
+    healthCheckJob({ checkDb: createDbCheck(pool, 500), ...(bot ? { bot: bot.reachability } : {}), intervalMs: config.scheduler.healthCheckIntervalMs, sabotage }),
   ],
   misfireGraceMs: config.scheduler.misfireGraceMs,
   logger: logger.child({ component: 'scheduler' }),

@@ -7,7 +7,8 @@
  * that could not be sent stays there and a background flusher retries it.
  * While the database itself is down the outbox cannot be written (that is
  * exactly when the "DB down" alert is raised), so such alerts are kept in a
- * bounded in-memory queue instead and flushed the same way.
+ * bounded in-memory queue instead and flushed the same way. Sabotage
+ * `alert-drop` keeps neither: an alert that cannot be sent at once is lost.
  */
 import type { Alerts, AlertEvent, AlertRequest, AlertSeverity, Notifier } from '../contracts.ts';
 import type { Db } from '../db/handle.ts';
@@ -100,6 +101,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   const memoryLimit = Math.max(1, options.memoryQueueLimit ?? 200);
   const flushBatch = options.flushBatch ?? 50;
   const noCooldown = db.sabotage.has('alert-cooldown');
+  const dropUndelivered = db.sabotage.has('alert-drop');
 
   /** When each event last got past its cooldown (sent or queued). */
   const lastRaised = new Map<AlertEvent, number>();
@@ -138,6 +140,20 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     }
   };
 
+  /** Sabotage alert-drop: one attempt, no outbox, no memory queue; an alert Telegram cannot take is lost. */
+  const sendOrDrop = async (alert: AlertRequest, raisedAt: Date): Promise<RaiseOutcome> => {
+    const failure = await deliver(alert, raisedAt);
+    if (failure === null) {
+      count(alert, 'sent');
+      logger.info({ event: alert.event, severity: alert.severity, source: alert.source }, 'admin alert sent');
+      return 'sent';
+    }
+    options.metrics?.alertsRaised.inc({ event: alert.event, severity: alert.severity, outcome: 'dropped' });
+    logger.warn({ event: alert.event, severity: alert.severity, error: failure }, 'admin alert not delivered; dropped (sabotage alert-drop)');
+    // The caller is told it was kept: the planted bug is an alert that looks queued and is gone.
+    return 'queued';
+  };
+
   const raise = async (alert: AlertRequest): Promise<RaiseOutcome> => {
     const at = now();
     const cooldown = cooldowns[alert.event];
@@ -149,6 +165,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     }
     lastRaised.set(alert.event, at);
     const raisedAt = new Date(at);
+
+    if (dropUndelivered) return sendOrDrop(alert, raisedAt);
 
     let stored: number | null = null;
     try {

@@ -15,11 +15,13 @@
  *   forever, with a log line for every failure and one when it recovers.
  *   Unlike the seed ("polling exception → shutdown"), the process stays up
  *   and answers again as soon as Telegram does; /health reports the outage
- *   meanwhile (see docs/target-bot.md).
+ *   meanwhile (see docs/target-bot.md). Sabotage `polling-gives-up` plants
+ *   the seed's behaviour instead: polling stops after a few failures.
  */
 import type { Bot, Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from 'pino';
+import type { Sabotage } from '../sabotage.ts';
 import { grammySignal } from './grammy-signal.ts';
 
 export interface PollerOptions {
@@ -37,6 +39,20 @@ export interface PollerOptions {
   backoffMaxMs?: number;
   /** Passed to getUpdates (default message and callback_query). */
   allowedUpdates?: ReadonlyArray<'message' | 'callback_query' | 'edited_message'>;
+  /** Stop for good after this many failures in a row (default never). Only sabotage `polling-gives-up` sets it: see pollerSabotage. */
+  giveUpAfterFailures?: number;
+}
+
+/** Failures in a row after which sabotage `polling-gives-up` stops polling. */
+export const GIVE_UP_AFTER_FAILURES = 3;
+
+/**
+ * The poller options a sabotage switch plants: `polling-gives-up` is the seed's
+ * "polling exception → shutdown" (of the polling, not the process), which this
+ * poller deliberately does not do.
+ */
+export function pollerSabotage(sabotage: Sabotage): PollerOptions {
+  return sabotage.has('polling-gives-up') ? { giveUpAfterFailures: GIVE_UP_AFTER_FAILURES } : {};
 }
 
 export interface PollerStatus {
@@ -73,6 +89,7 @@ export class UpdatePoller<C extends Context = Context> {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private readonly allowedUpdates: ReadonlyArray<string>;
+  private readonly giveUpAfterFailures: number;
 
   private readonly chains = new Map<string, Promise<void>>();
   private readonly capacityWaiters = new Set<() => void>();
@@ -95,6 +112,7 @@ export class UpdatePoller<C extends Context = Context> {
     this.backoffInitialMs = options.backoffInitialMs ?? 250;
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.allowedUpdates = options.allowedUpdates ?? ['message', 'callback_query'];
+    this.giveUpAfterFailures = options.giveUpAfterFailures ?? Number.POSITIVE_INFINITY;
   }
 
   /** Starts the loop in the background; a no-op when it runs already. */
@@ -155,6 +173,12 @@ export class UpdatePoller<C extends Context = Context> {
         await this.waitForCapacity(stop);
       } catch (error) {
         if (stop.aborted) break;
+        if (this.consecutiveFailures + 1 >= this.giveUpAfterFailures) {
+          this.consecutiveFailures += 1;
+          this.lastError = describe(error);
+          this.log.error({ event: 'polling_gave_up', failures: this.consecutiveFailures, error: this.lastError }, 'getUpdates failed too often; polling stops for good');
+          break;
+        }
         await this.backOff(error, stop);
       }
     }

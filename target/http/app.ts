@@ -57,7 +57,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         { ok: true, latencyMs: 0 }
       : await deps.checkDb();
     const components: HealthBody['components'] = { db };
-    if (deps.scheduler) components.scheduler = deps.scheduler.isRunning() ? { ok: true } : { ok: false, error: 'scheduler is not running' };
+    // Sabotage health-ignores-scheduler: the scheduler is left out, so a stopped one goes unnoticed (C3).
+    if (deps.scheduler && !deps.sabotage.has('health-ignores-scheduler')) {
+      components.scheduler = deps.scheduler.isRunning() ? { ok: true } : { ok: false, error: 'scheduler is not running' };
+    }
     if (deps.bot) components.bot = await deps.bot.check();
     const ok = Object.values(components).every((c) => c.ok);
     const body: HealthBody = { status: ok ? 'ok' : 'fail', components };

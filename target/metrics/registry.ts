@@ -24,6 +24,8 @@ export interface Metrics {
   alertsRaised: Counter<'event' | 'severity' | 'outcome'>;
   webhooks: Counter<'provider' | 'outcome'>;
   throttled: Counter;
+  /** L3: how long the admin dashboard's read of its figures takes. */
+  analyticsRead: Histogram;
 }
 
 export interface MetricsOptions {
@@ -76,5 +78,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     alertsRaised: new Counter({ name: 'admin_alerts_total', help: 'Admin alerts by event, severity and outcome (sent, suppressed, queued).', labelNames: ['event', 'severity', 'outcome'], registers: [registry] }),
     webhooks: new Counter({ name: 'payment_webhooks_total', help: 'Payment webhooks by provider and outcome.', labelNames: ['provider', 'outcome'], registers: [registry] }),
     throttled: new Counter({ name: 'bot_updates_throttled_total', help: 'Updates the rate limit kept from every handler (C11).', registers: [registry] }),
+    analyticsRead: new Histogram({
+      name: 'bot_analytics_read_duration_seconds',
+      help: 'Time of the database read behind the admin dashboard (L3: read from analytics_metrics < 100 ms).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
   };
 }

@@ -161,10 +161,11 @@ export async function listHabitsDueAt(db: Db, slot: Date, options: DueQueryOptio
      JOIN users u ON u.id = h.user_id
      WHERE NOT u.is_blocked
        AND h.id > $2
-       AND NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.habit_id = h.id AND r.slot = $1::timestamptz)
+       AND ($4 OR NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.habit_id = h.id AND r.slot = $1::timestamptz))
      ORDER BY h.id
      LIMIT $3`,
-    [wholeMinute(slot).toISOString(), options.afterId ?? 0, limit],
+    // Sabotage reminder-dedup: reminders already sent for this slot are listed again.
+    [wholeMinute(slot).toISOString(), options.afterId ?? 0, limit, db.sabotage.has('reminder-dedup')],
   );
   return rows.map((row) => ({
     habitId: toSafeInteger(row.id, 'habits.id'),

@@ -12,7 +12,7 @@
  *   skipped (logged), not run late.
  * A job that throws is logged (job_log + pino + metrics) and never stops the
  * scheduler or the process (C1). Sabotage `job-overlap` drops the
- * one-instance rule.
+ * one-instance rule; `job-coalesce` drops coalescing (every missed slot runs).
  *
  * Why not pg-boss: its schedules are cron expressions with minute resolution
  * and it runs its own maintenance and polling loops; the chaos scenarios need
@@ -99,6 +99,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const leaseMs = options.leaseMs ?? 15 * 60_000;
   const stopWaitMs = options.stopWaitMs ?? 10_000;
   const overlap = db.sabotage.has('job-overlap');
+  // Sabotage: every missed slot is run in turn instead of once (no coalescing).
+  const noCoalesce = db.sabotage.has('job-coalesce');
   const owner = randomUUID();
   const jobs = new Map(options.jobs.map((job) => [job.name, job]));
   /** When each job is next due, as last read from the store (to avoid asking every tick). */
@@ -113,8 +115,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     for (const job of jobs.values()) {
       const { rows } = await queryRepeatable<{ next_run_at: Date }>(
         db,
+        // A changed interval (new configuration) takes effect now: the stored next run moves
+        // no later than one first-run delay away, instead of waiting out the old interval.
         `INSERT INTO scheduler_jobs (name, interval_ms, next_run_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-         ON CONFLICT (name) DO UPDATE SET interval_ms = EXCLUDED.interval_ms
+         ON CONFLICT (name) DO UPDATE SET
+           interval_ms = EXCLUDED.interval_ms,
+           next_run_at = CASE WHEN scheduler_jobs.interval_ms = EXCLUDED.interval_ms THEN scheduler_jobs.next_run_at
+                              ELSE least(scheduler_jobs.next_run_at, EXCLUDED.next_run_at) END
          RETURNING next_run_at`,
         [job.name, job.intervalMs, job.firstRunAfterMs ?? job.intervalMs],
       );
@@ -140,13 +147,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
        UPDATE scheduler_jobs j SET
          running_owner = $4, running_until = now() + $5 * interval '1 millisecond', last_started_at = now(),
          next_run_at = CASE WHEN $2 AND due.next_run_at > now() THEN due.next_run_at
+                            WHEN $6 THEN due.next_run_at + due.interval_ms * interval '1 millisecond'
                             ELSE due.next_run_at + (due.missed + 1) * due.interval_ms * interval '1 millisecond' END
        FROM due WHERE j.name = due.name
        RETURNING due.next_run_at AS scheduled_at,
-                 least(now(), due.next_run_at + due.missed * due.interval_ms * interval '1 millisecond') AS latest_slot,
+                 CASE WHEN $6 THEN due.next_run_at
+                      ELSE least(now(), due.next_run_at + due.missed * due.interval_ms * interval '1 millisecond') END AS latest_slot,
                  j.next_run_at,
                  greatest(0, extract(epoch FROM (now() - (due.next_run_at + due.missed * due.interval_ms * interval '1 millisecond'))) * 1000)::bigint AS lateness_ms`,
-      [job.name, force, overlap, owner, leaseMs],
+      [job.name, force, overlap, owner, leaseMs, noCoalesce],
     );
     return rows[0] ?? null;
   };

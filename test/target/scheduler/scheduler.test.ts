@@ -12,7 +12,7 @@ import { createScheduler } from '../../../target/scheduler/scheduler.ts';
 import type { ScheduledJob } from '../../../target/scheduler/scheduler.ts';
 import { listJobLog } from '../../../target/repos/job-log.ts';
 import { bulkHabits } from '../support/fixtures.ts';
-import { closeTestDbs, createThrowawayPostgres, openTestDb, withSabotage } from '../support/throwaway-postgres.ts';
+import { closeTestDb, closeTestDbs, createThrowawayPostgres, openTestDb, withSabotage } from '../support/throwaway-postgres.ts';
 import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
 
 let pg: ThrowawayPostgres;
@@ -97,6 +97,29 @@ test('2000 due habits, two overlapping runs: exactly one reminder each; duplicat
     }
     const { rows } = await base.pool.query<{ n: string }>('SELECT count(*) AS n FROM reminders_sent');
     assert.equal(Number(rows[0]?.n), 2000);
+    await closeTestDb(base.pool); // each round's pool holds up to 20 connections: free them for the next
+  }
+});
+
+test('a rerun for the same slot sends nothing; with reminder-dedup alone it sends every reminder again', async () => {
+  for (const sabotage of [undefined, 'reminder-dedup']) {
+    const base = openTestDb(await pg.createMigratedDatabase()).db;
+    const db = sabotage ? withSabotage(base, sabotage) : base;
+    await bulkHabits(base, { users: 200, habitsPerUser: 1, reminderTime: '09:00', telegramIdBase: 6_000_000 });
+    const notifier = countingNotifier();
+    const slot = new Date('2026-01-05T09:00:00Z');
+    const scheduler = createScheduler({ db, jobs: [habitRemindersJob({ db, notifier, slotOf: () => slot })] });
+    assert.equal(await scheduler.runNow('habit_reminders'), 'ok');
+    const rerun = await scheduler.runNow('habit_reminders');
+    const total = [...notifier.perChat.values()].reduce((a, b) => a + b, 0);
+    if (sabotage === undefined) {
+      assert.equal(rerun, 'skipped', 'nothing left to send for the slot');
+      assert.equal(total, 200);
+    } else {
+      assert.equal(rerun, 'ok');
+      assert.equal(total, 400, 'every reminder sent twice');
+    }
+    await closeTestDb(base.pool);
   }
 });
 
