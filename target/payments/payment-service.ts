@@ -80,6 +80,7 @@ export function createPaymentService(options: PaymentServiceOptions): PaymentSer
         description: `Balance top-up #${payment.id}`,
         returnUrl,
         metadata: { payment_id: String(payment.id), idempotency_key: payment.idempotencyKey },
+        ...(db.sabotage.has('payment-idempotency-key') ? { freshKeyPerAttempt: true } : {}),
       });
       return { providerId: created.id, url: created.confirmationUrl ?? '' };
     }
@@ -110,7 +111,10 @@ export function createPaymentService(options: PaymentServiceOptions): PaymentSer
       created = await callProvider(payment);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await markPaymentFailed(db, payment.id, message).catch((markError: unknown) => logger.error({ err: markError, paymentId: payment.id }, 'cannot mark the payment failed'));
+      // Sabotage `payment-failed-status`: the payment that gave up stays pending, as if it might still go through.
+      if (!db.sabotage.has('payment-failed-status')) {
+        await markPaymentFailed(db, payment.id, message).catch((markError: unknown) => logger.error({ err: markError, paymentId: payment.id }, 'cannot mark the payment failed'));
+      }
       logger.warn({ paymentId: payment.id, provider, error: message }, 'create_payment failed');
       if (error instanceof ProviderError) return { ok: false, error: error.kind === 'timeout' ? TOPUP_ERRORS.timeout : error.kind === 'connection' || (error.status ?? 0) >= 500 ? TOPUP_ERRORS.unavailable : TOPUP_ERRORS.rejected };
       return { ok: false, error: TOPUP_ERRORS.rejected };

@@ -4,6 +4,7 @@
  * error or 5xx, 30 s overall: L8, B6, §6) and read one back (the webhook's
  * verification, C8).
  */
+import { randomUUID } from 'node:crypto';
 import type { HttpAnswer, RetryPolicy } from './provider-http.ts';
 import { ProviderError, requestOnce, withRetries } from './provider-http.ts';
 
@@ -34,6 +35,12 @@ export interface CreateYooKassaPayment {
   description: string;
   returnUrl: string;
   metadata?: Record<string, string>;
+  /**
+   * Only for the sabotage switch `payment-idempotency-key`: every retry sends
+   * a new Idempotence-Key instead of `idempotenceKey`, so YooKassa cannot tell
+   * a retry from a new payment.
+   */
+  freshKeyPerAttempt?: boolean;
 }
 
 export interface YooKassaClient {
@@ -76,11 +83,15 @@ export function createYooKassaClient(options: YooKassaClientOptions): YooKassaCl
         description: request.description.slice(0, 128),
         metadata: request.metadata ?? {},
       });
+      let attempts = 0;
       return withRetries('yookassa', policy, async (timeoutMs) => {
+        attempts += 1;
+        // The same key on every attempt is what lets YooKassa answer a retry with the payment the lost answer was about.
+        const key = request.freshKeyPerAttempt && attempts > 1 ? randomUUID() : request.idempotenceKey;
         const answer = await requestOnce(
           'yookassa',
           `${base}/payments`,
-          { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'idempotence-key': request.idempotenceKey }, body },
+          { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'idempotence-key': key }, body },
           timeoutMs,
         );
         failIfNotOk(answer, 'create payment');

@@ -3,7 +3,8 @@
  * simulators (in process, listening on port 0): create with retries and
  * idempotency (L8, B6), timeout → failed (C5), webhooks: credit, duplicate
  * (C7), forged (C8), DB down → 503 and redelivery (C6), and the sabotage
- * switches webhook-signature and webhook-db-down-200.
+ * switches webhook-signature, webhook-db-down-200, payment-idempotency-key
+ * and payment-failed-status.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,6 +101,18 @@ test('YooKassa create after forced 5xx: retried with the same Idempotence-Key, o
   assert.equal(s.yk.control.payments().length, 1);
 });
 
+test('sabotage payment-idempotency-key: a retry after a processed 5xx creates a second payment at YooKassa', async () => {
+  const s = await stack({ sabotage: 'payment-idempotency-key' });
+  const user = await newUser(s.db);
+  s.yk.control.forceFailure({ status: 500, count: 1, processed: true, methods: ['create'] });
+  const result = await s.service.createTopup(user.id, 29_900, 'yookassa', 'key-fresh');
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.equal(s.yk.control.payments().length, 2, 'the lost answer and the retry are two payments at YooKassa');
+  assert.equal(s.yk.control.counters().idempotent_replays, 0, 'nothing was recognised as a retry');
+  const { rows } = await s.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM payments');
+  assert.equal(rows[0]?.n, '1', 'our side still holds one payment: the duplicate exists only at the provider');
+});
+
 test('slow YooKassa (latency beyond the overall timeout): payment failed, error returned, retry works', async () => {
   const s = await stack({ overallTimeoutMs: 600 });
   const user = await newUser(s.db);
@@ -113,6 +126,17 @@ test('slow YooKassa (latency beyond the overall timeout): payment failed, error 
   assert.match(rows[0]?.last_error ?? '', /did not answer/);
   s.yk.control.setLatency({ fixed_ms: 0, jitter_ms: 0 });
   assert.equal((await s.service.createTopup(user.id, 10_000, 'yookassa')).ok, true, 'the user can retry');
+});
+
+test('sabotage payment-failed-status: a create that gave up leaves the payment pending', async () => {
+  const s = await stack({ overallTimeoutMs: 600, sabotage: 'payment-failed-status' });
+  const user = await newUser(s.db);
+  s.yk.control.setLatency({ fixed_ms: 2000, jitter_ms: 0 });
+  const result = await s.service.createTopup(user.id, 10_000, 'yookassa');
+  assert.deepEqual(result, { ok: false, error: TOPUP_ERRORS.timeout }, 'the user still hears about it');
+  const { rows } = await s.db.pool.query<{ status: string; provider_payment_id: string | null }>('SELECT status, provider_payment_id FROM payments');
+  assert.deepEqual(rows, [{ status: 'pending', provider_payment_id: null }]);
+  s.yk.control.setLatency({ fixed_ms: 0, jitter_ms: 0 });
 });
 
 test('Crypto Pay: invoice created, signed webhook credits once, duplicate 200 without credit', async () => {
