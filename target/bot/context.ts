@@ -37,6 +37,7 @@ export const TEXT = {
   alreadyDone: 'Already done today',
   habitNotFound: 'That habit does not exist any more.',
   adminsOnly: 'This command is for admins only.',
+  adminDashboard: 'Admin dashboard. Analytics shows the latest figures.',
   noAnalytics: 'No analytics yet: the refresh job has not run.',
   paymentsUnavailable: 'Payments are unavailable right now. Please try again later.',
   topupFailed: 'Could not create the payment. Please try again.',

@@ -64,6 +64,8 @@ export interface CreateBotDeps {
   botInfo?: UserFromGetMe;
   /** Called for every update the rate limit drops (metrics). */
   onThrottled?: () => void;
+  /** Called with the duration (seconds) of every admin dashboard read (metrics, L3). */
+  onAnalyticsRead?: (seconds: number) => void;
 }
 
 export interface HabitBot {
@@ -164,6 +166,7 @@ export function createBot(deps: CreateBotDeps): HabitBot {
       payments: deps.payments,
       sabotage,
       now: deps.now ?? (() => new Date()),
+      ...(deps.onAnalyticsRead ? { onAnalyticsRead: deps.onAnalyticsRead } : {}),
     }),
   );
 

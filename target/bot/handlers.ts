@@ -37,11 +37,15 @@ export interface HandlerSettings {
   payments: BotPayments | undefined;
   sabotage: Sabotage;
   now: () => Date;
+  /** Called with the duration (seconds) of every admin dashboard read (L3's "DB query time"). */
+  onAnalyticsRead?: (seconds: number) => void;
 }
 
 const NEW_HABIT_TITLE = 'newhabit:title';
 const NEW_HABIT_TIME = 'newhabit:time';
 const TIME_PATTERN = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+/** callback_data of the admin dashboard's Analytics button. */
+export const ADMIN_ANALYTICS = 'admin:analytics';
 
 /** The user's local day (YYYY-MM-DD) in `timeZone` at `at`. */
 export function localDay(at: Date, timeZone: string): string {
@@ -60,6 +64,18 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
   const handlers = new Composer<BotContext>();
   // Under sabotage `fsm-reset` state never goes stale, so a stuck user stays stuck.
   const ttlMs = settings.sabotage.has('fsm-reset') ? null : settings.staleStateTtlMs;
+  const isAdmin = (ctx: BotContext): boolean => ctx.from !== undefined && settings.adminTelegramIds.has(ctx.from.id);
+
+  /** The dashboard's text. L3: the read touches analytics_metrics only, never the source tables, and is timed. */
+  const analyticsReport = async (ctx: BotContext): Promise<string> => {
+    const started = performance.now();
+    const snapshot = await readAnalytics(scopeOf(ctx).db);
+    settings.onAnalyticsRead?.((performance.now() - started) / 1000);
+    const overall = snapshot.metrics.filter((metric) => metric.period === 'all');
+    if (snapshot.refreshedAt === null || overall.length === 0) return TEXT.noAnalytics;
+    const lines = overall.map((metric) => `${metric.key}: ${metric.value}`);
+    return `Analytics (refreshed ${snapshot.refreshedAt.toISOString()})\n${lines.join('\n')}`;
+  };
 
   handlers.command(['start', 'help'], async (ctx) => {
     const { db, user } = scopeOf(ctx);
@@ -69,7 +85,8 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
 
   handlers.command('cancel', async (ctx) => {
     const { db, user } = scopeOf(ctx);
-    const had = await clearConversation(db, user.id);
+    // Sabotage `fsm-cancel`: the user hears "Cancelled" but the flow's state stays (L4).
+    const had = settings.sabotage.has('fsm-cancel') ? (await getConversation(db, user.id, ttlMs)) !== null : await clearConversation(db, user.id);
     await ctx.reply(had ? TEXT.cancelled : TEXT.nothingToCancel);
   });
 
@@ -93,19 +110,26 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
   });
 
   handlers.command('analytics', async (ctx) => {
-    if (!ctx.from || !settings.adminTelegramIds.has(ctx.from.id)) {
+    await ctx.reply(isAdmin(ctx) ? await analyticsReport(ctx) : TEXT.adminsOnly);
+  });
+
+  // The admin dashboard (L3): a keyboard whose Analytics button admins click.
+  handlers.command('admin', async (ctx) => {
+    if (!isAdmin(ctx)) {
       await ctx.reply(TEXT.adminsOnly);
       return;
     }
-    // L3: the dashboard reads the precomputed table only, never the source tables.
-    const snapshot = await readAnalytics(scopeOf(ctx).db);
-    const overall = snapshot.metrics.filter((metric) => metric.period === 'all');
-    if (snapshot.refreshedAt === null || overall.length === 0) {
-      await ctx.reply(TEXT.noAnalytics);
+    await ctx.reply(TEXT.adminDashboard, { reply_markup: new InlineKeyboard().text('📊 Analytics', ADMIN_ANALYTICS) });
+  });
+
+  handlers.callbackQuery(ADMIN_ANALYTICS, async (ctx) => {
+    if (!isAdmin(ctx)) {
+      await ctx.answerCallbackQuery({ text: TEXT.adminsOnly });
       return;
     }
-    const lines = overall.map((metric) => `${metric.key}: ${metric.value}`);
-    await ctx.reply(`Analytics (refreshed ${snapshot.refreshedAt.toISOString()})\n${lines.join('\n')}`);
+    // The figures first: the message is the answer the admin waits for; then the spinner stops.
+    await ctx.reply(await analyticsReport(ctx));
+    await ctx.answerCallbackQuery();
   });
 
   handlers.command('balance', async (ctx) => {

@@ -46,8 +46,10 @@ export interface AnalyticsSnapshot {
   metrics: AnalyticsMetric[];
 }
 
-// Each branch is one family of figures; all of them read one snapshot.
-const REFRESH_SQL = `
+// Each branch is one family of figures; all of them read one snapshot. The
+// refresh stores them; sabotage \`analytics-live-query\` answers the dashboard
+// with them directly.
+const FIGURES_SQL = `
 WITH bounds AS (
   SELECT (now() AT TIME ZONE 'UTC')::date - ($1::int - 1) AS first_day
 ),
@@ -77,9 +79,22 @@ figures (key, period, value) AS (
   UNION ALL SELECT 'paying_users', 'all', count(DISTINCT user_id) FROM payments WHERE status = 'succeeded'
   UNION ALL SELECT 'subscriptions_active', 'all', count(*) FROM subscriptions WHERE now() >= period_start AND now() < period_end
   UNION ALL SELECT 'alerts_undelivered', 'all', count(*) FROM alert_outbox WHERE delivered_at IS NULL
-)
+)`;
+
+const REFRESH_SQL = `${FIGURES_SQL}
 INSERT INTO analytics_metrics (key, period, value, refreshed_at)
 SELECT key, period, value, now() FROM figures`;
+
+const LIVE_SQL = `${FIGURES_SQL}
+SELECT key, period, value, now() AS refreshed_at FROM figures ORDER BY key, period`;
+
+/**
+ * What sabotage `analytics-blocking` adds: "consistent figures" bought with a
+ * SHARE lock on every table the refresh reads. SHARE conflicts with the ROW
+ * EXCLUSIVE lock every INSERT, UPDATE and DELETE takes, so each writer waits
+ * until the refresh commits (L6: "Does not block other jobs").
+ */
+const BLOCKING_LOCK_SQL = 'LOCK TABLE users, habits, habit_completions, reminders_sent, payments, subscriptions IN SHARE MODE';
 
 /**
  * Recomputes every figure and replaces the table's content in one
@@ -98,6 +113,7 @@ export async function refreshAnalytics(db: Db, options: RefreshAnalyticsOptions 
     async (client): Promise<RefreshAnalyticsResult> => {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [ANALYTICS_REFRESH_LOCK_KEY]);
       if (rows[0]?.locked !== true) return { status: 'skipped', detail: 'another analytics refresh is running' };
+      if (db.sabotage.has('analytics-blocking')) await client.query(BLOCKING_LOCK_SQL);
       await client.query('DELETE FROM analytics_metrics');
       const inserted = await client.query(REFRESH_SQL, [windowDays]);
       const metrics = inserted.rowCount ?? 0;
@@ -111,11 +127,20 @@ export async function refreshAnalytics(db: Db, options: RefreshAnalyticsOptions 
   );
 }
 
-/** The dashboard's figures, from analytics_metrics alone. Repeatable. */
+/**
+ * The dashboard's figures, from analytics_metrics alone (L3: < 100 ms however
+ * large the source tables are). Repeatable.
+ *
+ * Sabotage `analytics-live-query`: the figures are computed from the source
+ * tables on every call, as a dashboard without the summary table would, so the
+ * read grows with the data.
+ */
 export async function readAnalytics(db: Db): Promise<AnalyticsSnapshot> {
+  const live = db.sabotage.has('analytics-live-query');
   const { rows } = await queryRepeatable<{ key: string; period: string; value: string; refreshed_at: Date }>(
     db,
-    'SELECT key, period, value, refreshed_at FROM analytics_metrics ORDER BY key, period',
+    live ? LIVE_SQL : 'SELECT key, period, value, refreshed_at FROM analytics_metrics ORDER BY key, period',
+    live ? [DEFAULT_ANALYTICS_WINDOW_DAYS] : [],
   );
   let refreshedAt: Date | null = null;
   for (const row of rows) if (refreshedAt === null || row.refreshed_at > refreshedAt) refreshedAt = row.refreshed_at;

@@ -5,6 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Bot } from 'grammy';
 import { telegramLoadDriver, actionRequest, arrivalOffsetMs } from '../../cli/drivers/load/telegram.ts';
 import { startClock } from '../../cli/engine/clock.ts';
@@ -43,13 +45,13 @@ function spec(input: Record<string, unknown>): TelegramLoadSpec {
   return LoadSchema.parse({ driver: 'telegram', ...input }) as TelegramLoadSpec;
 }
 
-async function drive(s: TelegramLoadSpec, durationMs: number) {
+async function drive(s: TelegramLoadSpec, durationMs: number, telegramUrl = simUrl) {
   const bus = new EventBus();
   const seconds: LoadSecond[] = [];
   bus.on('load:second', (e) => seconds.push(e.second));
   const clock = startClock();
   const run = telegramLoadDriver.start('tg', s, durationMs, {
-    endpoints: { targetUrl: 'http://127.0.0.1:1', toxiproxyUrl: 'http://127.0.0.1:1', databaseUrl: '', proxies: {}, sims: { telegram: simUrl } },
+    endpoints: { targetUrl: 'http://127.0.0.1:1', toxiproxyUrl: 'http://127.0.0.1:1', databaseUrl: '', proxies: {}, sims: { telegram: telegramUrl } },
     clock,
     bus,
   });
@@ -105,6 +107,47 @@ test('latency reflects a slow handler', async () => {
   const { record } = await drive(spec({ users: 3, arrival: 'burst', script: [{ message: 'slow one' }] }), 1500);
   assert.equal(record.statusCounts.replied, 3);
   assert.ok(record.latency.min >= 390, `min ${record.latency.min}`);
+});
+
+/**
+ * A pass-through to the simulator that holds every inject answer for `holdMs`:
+ * the bot's reply reaches the sent stream before the driver learns the update's id.
+ */
+async function slowInjectAnswers(holdMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const target = new URL(simUrl);
+  const server = http.createServer((incoming, outgoing) => {
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+      (answer) => {
+        const hold = incoming.url?.startsWith('/_sim/updates/') ? holdMs : 0;
+        setTimeout(() => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        }, hold);
+      },
+    );
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+test('a reply that reaches the sent stream before the inject call returns is still matched to its update', async () => {
+  const slow = await slowInjectAnswers(300);
+  try {
+    const { record } = await drive(spec({ users: 5, arrival: 'burst', script: [{ command: 'start' }, { callback: 'habit_done:1' }], replyTimeout: '2s' }), 3000, slow.url);
+    assert.equal(record.statusCounts.replied, 10, JSON.stringify(record.statusCounts));
+    assert.equal(record.errors, 0);
+  } finally {
+    await slow.close();
+  }
 });
 
 test('an unreachable simulator is a driver error, not a verdict', async () => {

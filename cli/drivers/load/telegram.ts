@@ -44,6 +44,9 @@ function describe(spec: TelegramLoadSpec): string {
   return `Telegram: ${who} ${when}, each: ${steps} (reply timeout ${formatMs(toMs(spec.replyTimeout))})`;
 }
 
+/** Replies kept for updates whose inject call has not returned yet (a fast bot answers before it does). */
+const MAX_EARLY_RECORDS = 10_000;
+
 interface Pending {
   reply: TelegramAction['reply'];
   chatId: number;
@@ -61,6 +64,7 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
     const tally = new LoadTally(step, ctx.clock, ctx.bus, NO_PACING);
     const startedMs = tally.startedMs;
     const pending = new Map<number, Pending>();
+    const early = new Map<number, SentRecord>();
     const stop = new AbortController();
     const streamStop = new AbortController();
 
@@ -85,6 +89,10 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
           return;
         }
       }
+      // Not claimed yet: the update's inject call may still be on its way back to us.
+      if (id === null || id === undefined || early.has(id)) return;
+      if (early.size >= MAX_EARLY_RECORDS) early.delete(early.keys().next().value as number);
+      early.set(id, record);
     };
 
     /** Injects one update and waits for its reply (or the time to catch an unwanted one). */
@@ -104,6 +112,12 @@ export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
         return;
       }
       const reply = await new Promise<SentRecord | null>((resolve) => {
+        const answeredAlready = early.get(updateId);
+        if (answeredAlready) {
+          early.delete(updateId);
+          resolve(answeredAlready);
+          return;
+        }
         const timer = setTimeout(() => {
           pending.delete(updateId);
           resolve(null);

@@ -7,8 +7,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEXT } from '../../../target/bot/context.ts';
 import { TOO_MANY_REQUESTS_TEXT } from '../../../target/bot/throttle.ts';
+import { ADMIN_ANALYTICS } from '../../../target/bot/handlers.ts';
+import { createMetrics } from '../../../target/metrics/registry.ts';
+import type { AnalyticsSnapshot } from '../../../target/repos/analytics.ts';
+import { metricValue, readAnalytics, refreshAnalytics } from '../../../target/repos/analytics.ts';
 import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
-import { closeTestDbs, createThrowawayPostgres } from '../support/throwaway-postgres.ts';
+import { closeTestDbs, createThrowawayPostgres, withSabotage } from '../support/throwaway-postgres.ts';
 import type { BotHarness } from './bot-harness.ts';
 import { eventually, repliesTo, sleep, startBotHarness } from './bot-harness.ts';
 
@@ -244,6 +248,106 @@ test('L3: /analytics answers admins from analytics_metrics and refuses everyone 
   } finally {
     await h.close();
   }
+});
+
+async function dashboardClicks(sabotage?: string): Promise<{ replies: Array<string | null>; readsSeconds: number[]; refused: Array<string | null> }> {
+  const readsSeconds: number[] = [];
+  const h = await startBotHarness(pg, {
+    ...(sabotage ? { sabotage } : {}),
+    deps: { config: { adminTelegramIds: [100_000_001] }, onAnalyticsRead: (seconds) => readsSeconds.push(seconds) },
+  });
+  try {
+    // The summary table says 42 users; the source tables hold the 2 this test registers.
+    await h.test.pool.query("INSERT INTO analytics_metrics (key, period, value, refreshed_at) VALUES ('users_total', 'all', 42, now())");
+    const [dashboard] = await say(h, 1, '/admin');
+    assert.equal(dashboard, TEXT.adminDashboard);
+    const keyboard = h.sentTo(1).at(-1)?.reply_markup as { inline_keyboard: Array<Array<{ callback_data?: string }>> } | undefined;
+    assert.equal(keyboard?.inline_keyboard[0]?.[0]?.callback_data, ADMIN_ANALYTICS);
+    const replies: Array<string | null> = [];
+    for (let click = 1; click <= 2; click += 1) {
+      h.tg.control.injectCallbackQuery({ user: 1, data: ADMIN_ANALYTICS });
+      const all = await repliesTo(h, 1, 1 + click);
+      replies.push(all[click] ?? null);
+    }
+    await eventually('both clicks answered', () => (h.sentTo(1, 'answerCallbackQuery').length === 2 ? true : undefined));
+
+    // A user who is not an admin gets neither the dashboard nor the figures.
+    const [notAdmin] = await say(h, 2, '/admin');
+    await h.tg.api('sendMessage', { chat_id: h.chat(2), text: 'k', reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'x' }]] } });
+    h.tg.control.injectCallbackQuery({ user: 2, data: ADMIN_ANALYTICS });
+    const answer = await eventually('the refusal', () => h.sentTo(2, 'answerCallbackQuery')[0]?.text);
+    return { replies, readsSeconds, refused: [notAdmin ?? null, answer] };
+  } finally {
+    await h.close();
+  }
+}
+
+test('L3: the admin dashboard\'s Analytics button answers from analytics_metrics and times each read; with sabotage analytics-live-query it counts the source tables', async () => {
+  const healthy = await dashboardClicks();
+  for (const reply of healthy.replies) assert.match(reply ?? '', /^Analytics \(refreshed .*\)\nusers_total: 42$/);
+  assert.equal(healthy.readsSeconds.length, 2, 'one timed read per click');
+  assert.ok(healthy.readsSeconds.every((seconds) => seconds > 0 && seconds < 5));
+  assert.deepEqual(healthy.refused, [TEXT.adminsOnly, TEXT.adminsOnly]);
+
+  const sabotaged = await dashboardClicks('analytics-live-query');
+  for (const reply of sabotaged.replies) {
+    assert.match(reply ?? '', /\nusers_total: 1\n/, 'computed from users (the admin alone is registered when the figures are read)');
+    assert.doesNotMatch(reply ?? '', /users_total: 42/);
+  }
+  assert.equal(sabotaged.readsSeconds.length, 2);
+});
+
+test('L3: the live figures of sabotage analytics-live-query are the ones a refresh would store', async () => {
+  const h = await startBotHarness(pg, { poll: false });
+  try {
+    await h.test.pool.query("INSERT INTO users (telegram_id, first_name) SELECT 200000000 + g, 'u' FROM generate_series(1, 30) g");
+    await h.test.pool.query("INSERT INTO habits (user_id, title) SELECT id, 'h' FROM users");
+    await h.test.pool.query("INSERT INTO habit_completions (habit_id, day) SELECT id, current_date - d FROM habits, generate_series(0, 3) d");
+    await refreshAnalytics(h.test.db);
+    const stored = await readAnalytics(h.test.db);
+    const live = await readAnalytics(withSabotage(h.test.db, 'analytics-live-query'));
+    const figures = (snapshot: AnalyticsSnapshot): string[] => snapshot.metrics.map((m) => `${m.key}/${m.period}=${m.value}`);
+    assert.deepEqual(figures(live), figures(stored));
+    assert.equal(metricValue(live, 'completions_total'), 120);
+    assert.ok(live.refreshedAt !== null && stored.refreshedAt !== null && live.refreshedAt >= stored.refreshedAt);
+  } finally {
+    await h.close();
+  }
+});
+
+test('L3: bot_analytics_read_duration_seconds is exported as a histogram with a 100 ms bucket', async () => {
+  const metrics = createMetrics();
+  metrics.analyticsRead.observe(0.004);
+  metrics.analyticsRead.observe(0.3);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^bot_analytics_read_duration_seconds_bucket\{le="0.1"\} 1$/m);
+  assert.match(text, /^bot_analytics_read_duration_seconds_count 2$/m);
+});
+
+async function cancelThenTime(sabotage?: string): Promise<{ replies: Array<string | null>; state: number; habits: number }> {
+  const h = await startBotHarness(pg, sabotage ? { sabotage } : {});
+  try {
+    const replies = await say(h, 1, '/newhabit', 'Jog', '/cancel', '08:00');
+    const userId = await userIdOf(h, 1);
+    return {
+      replies,
+      state: await count(h, 'SELECT count(*) FROM conversations WHERE user_id = $1', [userId]),
+      habits: await count(h, 'SELECT count(*) FROM habits WHERE user_id = $1', [userId]),
+    };
+  } finally {
+    await h.close();
+  }
+}
+
+test('L4: /cancel ends the flow for good; with sabotage fsm-cancel it says so but the next message goes on with the flow', async () => {
+  const healthy = await cancelThenTime();
+  assert.deepEqual(healthy.replies, [TEXT.askTitle, TEXT.askTime, TEXT.cancelled, TEXT.notUnderstood]);
+  assert.deepEqual([healthy.state, healthy.habits], [0, 0]);
+
+  const sabotaged = await cancelThenTime('fsm-cancel');
+  assert.equal(sabotaged.replies[2], TEXT.cancelled);
+  assert.match(sabotaged.replies[3] ?? '', /^Habit "Jog" created/, 'the cancelled flow created its habit');
+  assert.equal(sabotaged.habits, 1);
 });
 
 test('L10: /balance, /subscribe with too little money, then with enough (a savepoint inside the update transaction); /topup without payments', async () => {
