@@ -13,6 +13,7 @@ import { listHabitsDueAt } from '../repos/habits.ts';
 import type { JobWorkResult } from '../repos/job-log.ts';
 import { logJobSkip } from '../repos/job-log.ts';
 import { claimReminder, recordReminderOutcome } from '../repos/reminders.ts';
+import type { Sabotage } from '../sabotage.ts';
 import type { JobContext, ScheduledJob } from './scheduler.ts';
 
 export const DEFAULT_JOB_INTERVALS_MS = {
@@ -144,9 +145,18 @@ export interface HealthCheckJobOptions {
   checkDb: DbCheck;
   bot?: BotReachability;
   intervalMs?: number;
+  /** L7: the database must answer within this (default 500 ms). */
+  dbLimitMs?: number;
   /** L7: getMe must answer within this (default 1000 ms). */
   botLimitMs?: number;
+  /** Sabotage `health-tight-limits` replaces both limits with far tighter ones. */
+  sabotage?: Sabotage;
 }
+
+/** L7's bounds: "DB check < 500 ms. Bot getMe < 1 s." */
+export const HEALTH_CHECK_LIMITS_MS = { db: 500, bot: 1000 } as const;
+/** What sabotage `health-tight-limits` judges against: ordinary slowness then reads as an outage (false positives). */
+export const TIGHT_HEALTH_CHECK_LIMITS_MS = { db: 50, bot: 100 } as const;
 
 /** Thrown by health_check when a component fails, so the job log records the run as failed with why. */
 export class HealthCheckFailedError extends Error {
@@ -159,10 +169,14 @@ export class HealthCheckFailedError extends Error {
 /**
  * L7 health_check: DB < 500 ms, getMe < 1 s, recorded in the job log. It
  * raises no alerts: the health monitor does that, because it keeps running
- * when the scheduler is stopped (C3).
+ * when the scheduler is stopped (C3). A check that answers but slower than
+ * its limit is a failure too; one that answers within it is not, however slow
+ * (no false positives).
  */
 export function healthCheckJob(options: HealthCheckJobOptions): ScheduledJob {
-  const botLimitMs = options.botLimitMs ?? 1000;
+  const tight = options.sabotage?.has('health-tight-limits') === true;
+  const dbLimitMs = tight ? TIGHT_HEALTH_CHECK_LIMITS_MS.db : (options.dbLimitMs ?? HEALTH_CHECK_LIMITS_MS.db);
+  const botLimitMs = tight ? TIGHT_HEALTH_CHECK_LIMITS_MS.bot : (options.botLimitMs ?? HEALTH_CHECK_LIMITS_MS.bot);
   return {
     name: 'health_check',
     intervalMs: options.intervalMs ?? DEFAULT_JOB_INTERVALS_MS.health_check,
@@ -171,6 +185,7 @@ export function healthCheckJob(options: HealthCheckJobOptions): ScheduledJob {
       const problems: string[] = [];
       const db = await options.checkDb();
       if (!db.ok) problems.push(`db: ${db.error ?? 'failed'} after ${db.latencyMs} ms`);
+      else if (db.latencyMs > dbLimitMs) problems.push(`db: ${db.latencyMs} ms > ${dbLimitMs} ms`);
       let botDetail = 'bot: not checked';
       if (options.bot) {
         const bot = await options.bot.check().catch((error: unknown) => ({ ok: false, latencyMs: 0, error: error instanceof Error ? error.message : String(error) }));
