@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { classifyDelivery, deliveryCount, deliveryOffsetMs, isWebhookError, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
+import { classifyDelivery, deliveryCount, deliveryOffsetMs, isWebhookError, payerTurns, payingUsers, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { EventBus } from '../../cli/engine/events.ts';
 import type { LoadSecond } from '../../cli/engine/journal.ts';
@@ -62,6 +62,19 @@ test('outcomes: genuine and duplicate want 200, a forgery wants 400', () => {
 test('schema: duplicates and forgeries must leave room for genuine deliveries', () => {
   assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, duplicates: 0.6, forgeries: 0.4 }).success, false);
   assert.equal(spec({ provider: 'cryptopay', rate: 1 }).amount, 10_000);
+});
+
+test('virtual users: numbered from firstUser, taking turns by new payment so a duplicate costs nobody a top-up', () => {
+  assert.deepEqual(payingUsers({ users: 3, firstUser: 26001 }), [26001, 26002, 26003]);
+  assert.deepEqual(payingUsers({ users: 2 }), [1, 2]);
+  assert.deepEqual(payingUsers({}), [], 'no users: the driver pays for a fresh user of its own');
+  const plan = planDeliveries(10, 0.2, 0);
+  assert.deepEqual(plan, ['genuine', 'genuine', 'duplicate', 'genuine', 'genuine', 'genuine', 'genuine', 'duplicate', 'genuine', 'genuine']);
+  // With turns by delivery, users 3 and 8 of 5 would get only duplicates: never a top-up of their own.
+  assert.deepEqual(payerTurns(plan, 5), [0, 1, null, 2, 3, 4, 0, null, 1, 2]);
+  assert.deepEqual(payerTurns(['genuine', 'forged', 'genuine'], 1), [0, 0, 0]);
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, firstUser: 5 }).success, false, 'firstUser needs users');
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, users: 5, firstUser: 5 }).success, true);
 });
 
 test('endpoints without provider secrets are a clear driver error', () => {
@@ -134,3 +147,32 @@ for (const provider of ['yookassa', 'cryptopay'] as const) {
     assert.equal(balanceOff, 0, 'every balance equals its ledger');
   });
 }
+
+test('with users, the payments belong to those virtual users in turn: an existing row is used, a missing one registered', { timeout: 60_000 }, async () => {
+  assert.ok(endpoints && db);
+  // Virtual user 990001 exists already (as after the bot saw it), 990002 and 990003 do not.
+  await db.query(`INSERT INTO users (telegram_id, first_name, username, balance) VALUES (100990001, 'Already here', 'already_here', 0)`);
+  const run = webhooksLoadDriver.start('wh', spec({ provider: 'yookassa', rate: 5, duplicates: 0.2, amount: 23_456, users: 3, firstUser: 990001 }), 2000, {
+    endpoints,
+    clock: startClock(),
+    bus: new EventBus(),
+  });
+  const record = await run.finished;
+  assert.deepEqual(record.statusCounts, { credited_200: 8, duplicate_200: 2 }, JSON.stringify(record));
+  const { rows } = await db.query<{ telegram_id: string; first_name: string; credits: string; balance: string }>(
+    `SELECT u.telegram_id, u.first_name, u.balance, count(l.id) AS credits
+     FROM users u LEFT JOIN balance_ledger l ON l.user_id = u.id AND l.kind = 'credit'
+     WHERE u.telegram_id BETWEEN 100990001 AND 100990003 GROUP BY u.id ORDER BY u.telegram_id`,
+  );
+  // 8 new payments over 3 users in turn: 3, 3, 2; each credited once, duplicates not at all.
+  assert.deepEqual(
+    rows.map((r) => [Number(r.telegram_id), r.first_name, Number(r.credits), Number(r.balance)]),
+    [
+      [100990001, 'Already here', 3, 3 * 23_456],
+      [100990002, 'User 990002', 3, 3 * 23_456],
+      [100990003, 'User 990003', 2, 2 * 23_456],
+    ],
+  );
+  const strangers = await db.query<{ n: string }>(`SELECT count(*) AS n FROM payments WHERE amount = 23456 AND user_id NOT IN (SELECT id FROM users WHERE telegram_id BETWEEN 100990001 AND 100990003)`);
+  assert.equal(strangers.rows[0]?.n, '0', 'no payment went to a user of the driver\'s own');
+});

@@ -1,13 +1,18 @@
 /**
- * Payment provider notifications at a fixed rate (L9, C7, C8): each delivery is
- * a real payment flow. The driver creates the payment at the provider simulator
- * and the matching pending payment (and one user) straight in PostgreSQL, as
- * the target would have, then has the simulator deliver: the user pays
+ * Payment provider notifications at a fixed rate (L9, L10, C7, C8): each
+ * delivery is a real payment flow. The driver creates the payment at the
+ * provider simulator and the matching pending payment straight in PostgreSQL,
+ * as the target would have, then has the simulator deliver: the user pays
  * (genuine), the same notification again (duplicate), or one the provider
  * never sent (forged, about a payment nobody paid). How the target answered
  * comes from the simulator's delivery log: the first attempt's status and the
  * target's response time. At the end the ledger is read back: a genuine
  * payment answered 200 but not credited, or a forged one credited, is an error.
+ *
+ * Whose payments: by default one fresh user of the driver's own, far from any
+ * virtual user. With `users`, the payments belong to virtual users in turn
+ * (firstUser, firstUser+1, …), so a top-up can land while the same user is
+ * busy in the bot (L10: top-up and subscription in the same window).
  */
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
@@ -87,12 +92,36 @@ export function planDeliveries(count: number, duplicates: number, forgeries: num
   return plan;
 }
 
+/** The virtual users (numbers) paid for, in delivery order; empty: the driver's own fresh user. */
+export function payingUsers(spec: Pick<WebhooksLoadSpec, 'users' | 'firstUser'>): number[] {
+  if (spec.users === undefined) return [];
+  const first = spec.firstUser ?? 1;
+  return Array.from({ length: spec.users }, (_, i) => first + i);
+}
+
+/**
+ * Whose payment each delivery of the plan is: an index into the paying users,
+ * who take turns by new payment. A duplicate repeats an earlier payment (null)
+ * and takes no turn, so it cannot leave a user without top-ups.
+ */
+export function payerTurns(plan: readonly DeliveryKind[], users: number): Array<number | null> {
+  let turn = 0;
+  return plan.map((kind) => (kind === 'duplicate' ? null : turn++ % users));
+}
+
+/** Telegram id of virtual user n, as the Telegram simulator gives it. */
+export function virtualTelegramId(n: number): number {
+  return 100_000_000 + n;
+}
+
 function describe(spec: WebhooksLoadSpec): string {
   const shares = [
     spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates` : '',
     spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged` : '',
   ].filter(Boolean);
-  return `Webhooks: ${spec.provider} notifications at ${Math.round(spec.rate * 600) / 10}/min${shares.length ? ` (${shares.join(', ')})` : ''}, ${(spec.amount / 100).toFixed(2)} ${spec.currency} each, answer timeout ${formatMs(toMs(spec.answerTimeout))}`;
+  const users = payingUsers(spec);
+  const whose = users.length > 0 ? `, paid for virtual users ${users[0]}–${users[users.length - 1]}` : '';
+  return `Webhooks: ${spec.provider} notifications at ${Math.round(spec.rate * 600) / 10}/min${shares.length ? ` (${shares.join(', ')})` : ''}, ${(spec.amount / 100).toFixed(2)} ${spec.currency} each${whose}, answer timeout ${formatMs(toMs(spec.answerTimeout))}`;
 }
 
 const POLL_MS = 100;
@@ -129,6 +158,28 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
       return Number(rows[0]?.id);
     };
 
+    /**
+     * users.id of each virtual user paid for, in delivery order. A user the bot
+     * has not seen yet is registered as the bot would (same profile as the
+     * Telegram simulator's); an existing row is left untouched, not even locked.
+     */
+    const virtualUserIds = async (numbers: number[]): Promise<number[]> => {
+      const telegramIds = numbers.map(virtualTelegramId);
+      await pool.query(
+        `INSERT INTO users (telegram_id, username, first_name)
+         SELECT t, 'sim_user_' || (t - 100000000), 'User ' || (t - 100000000) FROM unnest($1::bigint[]) t
+         ON CONFLICT ON CONSTRAINT users_telegram_id_unique DO NOTHING`,
+        [telegramIds],
+      );
+      const { rows } = await pool.query<{ id: string; telegram_id: string }>('SELECT id, telegram_id FROM users WHERE telegram_id = ANY($1::bigint[])', [telegramIds]);
+      const byTelegramId = new Map(rows.map((r) => [Number(r.telegram_id), Number(r.id)]));
+      return telegramIds.map((t) => {
+        const id = byTelegramId.get(t);
+        if (id === undefined) throw new Error(`virtual user ${t - 100_000_000} has no row in users`);
+        return id;
+      });
+    };
+
     /** A payment known to both the provider and the target's database, still pending. */
     const createPayment = async (userId: number): Promise<{ providerId: string; paymentId: number }> => {
       const created = await sim.createPayment(spec.amount, spec.currency);
@@ -153,7 +204,8 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
     };
 
     let latestPaid: { providerId: string } | null = null;
-    const deliver = async (kind: DeliveryKind, userId: number): Promise<void> => {
+    /** userId: whose new payment this is; null for a duplicate, which repeats an earlier one. */
+    const deliver = async (kind: DeliveryKind, userId: number | null): Promise<void> => {
       tally.sent();
       let providerId: string;
       let deliveryId: string;
@@ -164,6 +216,7 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
           providerId = latestPaid.providerId;
           deliveryId = await sim.duplicate(providerId);
         } else {
+          if (userId === null) throw new Error('a new payment needs its user');
           const payment = await createPayment(userId);
           providerId = payment.providerId;
           paymentId = payment.paymentId;
@@ -187,18 +240,21 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
 
     const inFlight = new Set<Promise<void>>();
     const scheduler = (async () => {
-      let userId: number;
+      let userIds: number[];
+      const virtual = payingUsers(spec);
       try {
-        userId = await createUser();
+        userIds = virtual.length > 0 ? await virtualUserIds(virtual) : [await createUser()];
       } catch (error) {
-        driverError = `the webhooks load driver cannot create its user in PostgreSQL: ${(error as Error).message}`;
+        driverError = `the webhooks load driver cannot ${virtual.length > 0 ? 'find or register its virtual users' : 'create its user'} in PostgreSQL: ${(error as Error).message}`;
         return;
       }
       const plan = planDeliveries(deliveryCount(spec.rate, durationMs), spec.duplicates, spec.forgeries);
+      const turns = payerTurns(plan, userIds.length);
       for (const [index, kind] of plan.entries()) {
         await ctx.clock.until(startedMs + deliveryOffsetMs(spec.rate, index), stop.signal);
         if (stop.signal.aborted) break;
-        const done = deliver(kind, userId);
+        const turn = turns[index];
+        const done = deliver(kind, turn === null || turn === undefined ? null : (userIds[turn] ?? null));
         inFlight.add(done);
         void done.finally(() => inFlight.delete(done));
       }
