@@ -166,7 +166,9 @@ const app = buildApp({
     // B8: webhook mode instead of long polling.
     if (bot && telegram.mode === 'webhook') server.post('/telegram/webhook', bot.webhookHandler(telegram.webhookSecret ? { secretToken: telegram.webhookSecret } : {}));
     registerPaymentWebhooks(server, {
-      db,
+      // §6: process_webhook has no retry of its own — the provider redelivers. One immediate
+      // retry on a fresh connection (a dead pooled one) only, so a DB outage answers 503 at once.
+      db: createDb(pool, sabotage, { retryDelaysMs: [0] }),
       alerts,
       ...(config.cryptopay.token ? { cryptoPayToken: config.cryptopay.token } : {}),
       ...(yookassa ? { yookassa, ...(config.yookassa.allowedIps ? { yookassaAllowedIps: config.yookassa.allowedIps } : {}) } : {}),

@@ -9,18 +9,38 @@
  * its BEGIN / COMMIT / ROLLBACK become SAVEPOINT / RELEASE / ROLLBACK TO, so
  * it is still all-or-nothing inside the update and cannot commit the update's
  * work early.
+ *
+ * The update is retried at call level (C2) by runUnitOfWork: when the
+ * database connection fails before the handler starts (the server is
+ * restarting), the update waits and starts over on a new connection instead
+ * of answering with an error. A failure inside the handler is retried only
+ * when the caller's `mayRepeat` says the handler did nothing outside the
+ * database yet; a failed COMMIT never is (see db/transaction.ts).
  */
 import type pg from 'pg';
 import type { Db } from '../db/handle.ts';
 import { createDb } from '../db/handle.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { runUnitOfWork } from '../db/transaction.ts';
+
+export interface UpdateTransactionOptions {
+  /**
+   * Asked after the handler failed with a connection-level error: true when
+   * it has sent nothing and called no one yet, so it may run again from the
+   * start. Without it such a failure reaches the error boundary.
+   */
+  mayRepeat?: () => boolean;
+}
 
 /**
  * Runs `work` with a Db whose every statement belongs to one transaction,
- * committed when `work` resolves and rolled back when it throws.
+ * committed when `work` resolves and rolled back when it throws. Statements
+ * inside are not retried one by one (the handle has no retry delays): the
+ * update as a whole is.
  */
-export function withUpdateTransaction<T>(db: Db, work: (txDb: Db) => Promise<T>): Promise<T> {
-  return withTransaction(db.pool, (client) => work(createDb(transactionPool(client), db.sabotage)));
+export function withUpdateTransaction<T>(db: Db, work: (txDb: Db) => Promise<T>, options: UpdateTransactionOptions = {}): Promise<T> {
+  return runUnitOfWork(db, (client) => work(createDb(transactionPool(client), db.sabotage, { retryDelaysMs: [] })), {
+    ...(options.mayRepeat ? { mayRepeatWork: options.mayRepeat } : {}),
+  });
 }
 
 /** BEGIN opens a savepoint; COMMIT and ROLLBACK close the innermost one (or the statement runs as given when none is open). */

@@ -55,6 +55,23 @@ export function isDeadConnectionError(error: unknown): boolean {
 }
 
 /**
+ * True when `error` is connection-level: the connection died
+ * (isDeadConnectionError) or could not be opened because nothing listened
+ * (ECONNREFUSED, as while PostgreSQL restarts). This is what the call-level
+ * retry in query.ts and transaction.ts looks at. A constraint violation, a
+ * statement timeout (57014), a serialization failure or a pool checkout that
+ * timed out are not connection-level: repeating them would fail the same way,
+ * or add load to a pool that is already full.
+ */
+export function isConnectionLevelError(error: unknown): boolean {
+  if (isDeadConnectionError(error) || errorCode(error) === 'ECONNREFUSED') return true;
+  // Node's happy-eyeballs connect reports several refused attempts at once.
+  if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(isConnectionLevelError);
+  if (error instanceof Error && error.cause !== undefined && error.cause !== error) return isConnectionLevelError(error.cause);
+  return false;
+}
+
+/**
  * True when waiting could help a process that cannot reach its database at
  * startup: connection refused, the server still starting, a connect timeout,
  * or a connection that died on the way. Authentication failures, a missing

@@ -29,7 +29,7 @@ export interface PoolStats {
   waiting: number;
   /** Hard limit: DB_POOL_MAX + DB_POOL_BURST. */
   max: number;
-  /** Statements (or whole idempotent transactions) run a second time because their connection died. */
+  /** Call-level retries (a statement, a connection checkout or a whole unit of work run again) after a connection-level failure. */
   deadConnectionRetries: number;
   /** Pooled connections thrown away unused because they were opened before a connection was found dead. */
   staleConnectionsDiscarded: number;
