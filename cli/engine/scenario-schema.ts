@@ -235,6 +235,10 @@ export const MetricsProbeSchema = z
     metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'a Prometheus metric name' }),
     labels: z.record(z.string(), z.string()).default({}).describe('Only series with these label values count.'),
     path: urlPath.default('/metrics'),
+    since: z
+      .enum(['run', 'absolute'])
+      .default('absolute')
+      .describe('absolute: as scraped; run: minus the value at the first sample of this run (counters of a target process that outlives one run).'),
     every: duration.default('1s'),
     timeout: duration.default('2s'),
   })

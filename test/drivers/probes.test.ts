@@ -42,13 +42,15 @@ test('sumMetric adds every series matching the labels, and says null when none d
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-probe-test-'));
 let cluster: PostgresCluster | undefined;
 let server: Server | undefined;
+let scrapes = 0;
 let endpoints: StackEndpoints;
 
 before(async () => {
   cluster = await PostgresCluster.create({ binDir: await findPostgresBinDir(), port: await freePort(), logFile: path.join(workDir, 'pg.log') });
   await cluster.start();
   server = createServer((req, res) => {
-    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(EXPOSITION);
+    // scrapes_total counts the scrapes: a counter that keeps rising, as a long-lived target's do.
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(`${EXPOSITION}\nscrapes_total ${(scrapes += 1) + 40}\n`);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -72,6 +74,17 @@ test('a metrics probe reads the sum from the live endpoint', async () => {
   const missing = await sampleProbe(ProbeSchema.parse({ name: 'm', kind: 'metrics', metric: 'nope' }), ctx);
   assert.equal(missing.ok, false);
   assert.match(missing.error ?? '', /no series nope/);
+  await ctx.close();
+});
+
+test('a metrics probe with since: run counts from its first sample of the run', async () => {
+  const ctx = probeContext(endpoints, startClock());
+  const spec = ProbeSchema.parse({ name: 'scrapes', kind: 'metrics', metric: 'scrapes_total', since: 'run' });
+  const absolute = ProbeSchema.parse({ name: 'scrapes-abs', kind: 'metrics', metric: 'scrapes_total' });
+  assert.equal((await sampleProbe(spec, ctx)).value, 0, 'the first sample is the zero');
+  assert.equal((await sampleProbe(spec, ctx)).value, 1);
+  assert.ok(((await sampleProbe(absolute, ctx)).value ?? 0) > 40, 'absolute (the default) reads the counter as it is');
+  assert.equal((await sampleProbe(spec, ctx)).value, 3);
   await ctx.close();
 });
 

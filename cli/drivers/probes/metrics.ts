@@ -3,7 +3,7 @@ import { toMs } from '../../engine/duration.ts';
 import type { ProbeSample } from '../../engine/journal.ts';
 import type { MetricsProbeSpec } from '../../engine/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
-import type { ProbeContext } from './types.ts';
+import { sinceRunStart, type ProbeContext } from './types.ts';
 
 export interface Series {
   name: string;
@@ -45,7 +45,7 @@ export async function sampleMetrics(spec: MetricsProbeSpec, ctx: ProbeContext): 
     if (status !== 200) return { tMs, ok: false, status, latencyMs, error: `metrics answered ${status}` };
     const value = sumMetric(parsePrometheus(body), spec.metric, spec.labels);
     if (value === null) return { tMs, ok: false, status, latencyMs, error: `no series ${spec.metric} matching ${JSON.stringify(spec.labels)}` };
-    return { tMs, ok: true, status, latencyMs, value };
+    return { tMs, ok: true, status, latencyMs, value: spec.since === 'run' ? sinceRunStart(ctx, spec.name, value) : value };
   } catch (error) {
     const latencyMs = roundMs(ctx.clock.now() - tMs);
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };

@@ -7,7 +7,7 @@ import { toMs } from '../../engine/duration.ts';
 import type { ProbeSample } from '../../engine/journal.ts';
 import type { SimProbeSpec } from '../../engine/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
-import type { ProbeContext } from './types.ts';
+import { sinceRunStart, type ProbeContext } from './types.ts';
 
 /** The number at a dot path of a JSON value; null when the path is missing or not a number. */
 export function numberAt(value: unknown, dotPath: string): number | null {
@@ -30,11 +30,7 @@ export async function sampleSim(spec: SimProbeSpec, ctx: ProbeContext): Promise<
     if (status !== 200) return { tMs, ok: false, status, latencyMs, error: `${spec.sim} simulator answered ${status}: ${body.slice(0, 200)}` };
     const read = numberAt(JSON.parse(body) as unknown, spec.field);
     if (read === null) return { tMs, ok: false, status, latencyMs, error: `no number at "${spec.field}" in ${spec.path}` };
-    if (spec.since === 'absolute') return { tMs, ok: true, status, latencyMs, value: read };
-    const key = `sim:${spec.name}`;
-    const start = ctx.baselines.get(key) ?? read;
-    ctx.baselines.set(key, start);
-    return { tMs, ok: true, status, latencyMs, value: read - start };
+    return { tMs, ok: true, status, latencyMs, value: spec.since === 'run' ? sinceRunStart(ctx, spec.name, read) : read };
   } catch (error) {
     const latencyMs = roundMs(ctx.clock.now() - tMs);
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };

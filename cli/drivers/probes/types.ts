@@ -11,3 +11,13 @@ export interface ProbeContext {
   /** First values of probes that count from the start of the run (sim probes with since: run), by probe. */
   baselines: Map<string, number>;
 }
+
+/**
+ * A value counted from the probe's first sample of the run: the first reading is kept in
+ * the context and subtracted from every later one.
+ */
+export function sinceRunStart(ctx: ProbeContext, probe: string, read: number): number {
+  const start = ctx.baselines.get(probe) ?? read;
+  ctx.baselines.set(probe, start);
+  return read - start;
+}
