@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { formatProblem, listScenarioFiles, validateScenarioText } from '../../cli/engine/scenario-loader.ts';
-import { DEFAULT_SCENARIO_DIR } from '../../cli/paths.ts';
+import { DEFAULT_SCENARIO_DIR, PACKAGE_ROOT } from '../../cli/paths.ts';
+import { CLAUSES_FILE, loadCatalogue, renderClauses, SEED_ROWS } from '../../cli/engine/write-clauses.ts';
 
 const files = listScenarioFiles(DEFAULT_SCENARIO_DIR);
 
@@ -20,3 +21,45 @@ for (const file of files) {
     assert.equal(scenario?.id, path.basename(name, path.extname(name)));
   });
 }
+
+// The catalogue as a whole (issue 5): every seed row has its scenario, every scenario names
+// the switches it catches, and docs/seed-clauses.md lists every expectation under its row.
+const catalogue = loadCatalogue();
+const SEED_IDS = SEED_ROWS.map(([row]) => row);
+
+test('one scenario per seed row L1–L11 and C1–C11, each covering its own row', () => {
+  assert.deepEqual(catalogue.map((s) => s.id).sort(), [...SEED_IDS].sort());
+  for (const scenario of catalogue) assert.ok(scenario.covers.includes(scenario.id), `${scenario.id} covers its own row`);
+});
+
+test('every scenario names at least one sabotage switch it catches', () => {
+  for (const scenario of catalogue) assert.ok(scenario.catches.length > 0, `${scenario.id} catches nothing`);
+});
+
+test('every seed row has expectations in its own scenario, and every expectation\'s row is one its scenario covers', () => {
+  for (const scenario of catalogue) {
+    assert.ok(scenario.expect.some((e) => e.clause === scenario.id), `${scenario.id} has an expectation for its own row`);
+    for (const e of scenario.expect) assert.ok(scenario.covers.includes(e.clause), `${scenario.id}: clause ${e.clause} is not in covers [${scenario.covers.join(', ')}]`);
+  }
+});
+
+test('docs/seed-clauses.md matches the catalogue', () => {
+  let onDisk = '';
+  try {
+    onDisk = readFileSync(CLAUSES_FILE, 'utf8');
+  } catch {
+    assert.fail('docs/seed-clauses.md is missing: run npm run clauses');
+  }
+  assert.ok(onDisk === renderClauses(catalogue), 'docs/seed-clauses.md is out of date with scenarios/: run npm run clauses and commit the result');
+});
+
+test('the catalogue table in docs/scenarios.md has one row per scenario with its exact catches', () => {
+  const doc = readFileSync(path.join(PACKAGE_ROOT, 'docs', 'scenarios.md'), 'utf8');
+  for (const scenario of catalogue) {
+    const row = doc.split('\n').find((line) => line.startsWith(`| ${scenario.id} |`));
+    assert.ok(row, `docs/scenarios.md has a catalogue row for ${scenario.id}`);
+    const catchesCell = row.split('|')[5] ?? ''; // | id | kind | what it does | seed rows | catches | timeline |
+    const listed = [...catchesCell.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
+    assert.deepEqual(listed.sort(), [...scenario.catches].sort(), `${scenario.id}: the row's switches match catches`);
+  }
+});
