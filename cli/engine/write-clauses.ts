@@ -4,9 +4,9 @@
  * the expectation's own seed text, how it is measured). Run with `npm run clauses`; the
  * drift test (test/scenarios/catalogue.test.ts) fails when the file is out of date.
  */
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isEntryPoint } from './entry-point.ts';
 import { DEFAULT_SCENARIO_DIR, PACKAGE_ROOT } from '../paths.ts';
 import { describeCondition } from './assertions.ts';
 import { expectationId, listScenarioFiles, validateScenarioText } from './scenario-loader.ts';
@@ -101,17 +101,7 @@ export function renderClauses(scenarios: readonly Scenario[]): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   writeFileSync(CLAUSES_FILE, renderClauses(loadCatalogue()));
   process.stdout.write(`wrote ${path.relative(process.cwd(), CLAUSES_FILE)}\n`);
 }

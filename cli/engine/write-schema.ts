@@ -3,9 +3,9 @@
  * from the zod scenario schema. Run with `npm run schema`; the drift test
  * (test/engine/schema-drift.test.ts) fails when the file is out of date.
  */
-import { realpathSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isEntryPoint } from './entry-point.ts';
 import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
 import { scenarioJsonSchema } from './scenario-schema.ts';
 
@@ -23,18 +23,7 @@ export function writeSchemaFile(file: string = SCHEMA_FILE): string {
   return file;
 }
 
-/** True when this module is the script node was started with, not an import (e.g. from a test). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const written = writeSchemaFile();
   process.stdout.write(`wrote ${path.relative(process.cwd(), written) || written}\n`);
 }

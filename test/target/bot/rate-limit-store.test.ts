@@ -5,10 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { findRedisServer, skipWithoutRedis, startRedis } from '../support/redis-server.ts';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { freePort } from '../../../cli/stack/free-port.ts';
 import { encodeCommand, parseReply, RedisRateLimitStore, RedisReplyError } from '../../../target/bot/redis-rate-limit-store.ts';
 import { MemoryRateLimitStore } from '../../../target/bot/throttle.ts';
 
@@ -41,42 +39,9 @@ test('RESP encoding and parsing, including replies split across chunks', () => {
   assert.equal(parseReply(Buffer.from('*2\r\n:1\r\n')), null);
 });
 
-function findRedisServer(): string | null {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
-  return null;
-}
-
-async function startRedis(binary: string): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}`));
-    });
-  });
-  return {
-    port,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const redisBinary = findRedisServer();
 
-test('Redis store: two instances share one count per user and window; a new window after it ends', { skip: redisBinary || process.env.CI ? false : 'redis-server is not installed (CI installs it and never skips)' }, async () => {
+test('Redis store: two instances share one count per user and window; a new window after it ends', { skip: skipWithoutRedis(redisBinary) }, async () => {
   const redis = await startRedis(redisBinary ?? '');
   const first = new RedisRateLimitStore({ port: redis.port, keyPrefix: 't1:' });
   const second = new RedisRateLimitStore({ port: redis.port, keyPrefix: 't1:' });
@@ -94,7 +59,7 @@ test('Redis store: two instances share one count per user and window; a new wind
   }
 });
 
-test('Redis store: a Redis that is gone fails the hit quickly; the store reconnects when it is back', { skip: redisBinary || process.env.CI ? false : 'redis-server is not installed (CI installs it and never skips)' }, async () => {
+test('Redis store: a Redis that is gone fails the hit quickly; the store reconnects when it is back', { skip: skipWithoutRedis(redisBinary) }, async () => {
   let redis = await startRedis(redisBinary ?? '');
   const port = redis.port;
   const store = new RedisRateLimitStore({ port, connectTimeoutMs: 300, commandTimeoutMs: 300 });

@@ -12,9 +12,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { findRedisServer, skipWithoutRedis, startRedis, type RunningRedis } from '../support/redis-server.ts';
 import { freePort } from '../../../cli/stack/free-port.ts';
 import type { RunningTelegram } from '../../sims/telegram-helpers.ts';
 import { resultOf, startTelegram, TOKEN } from '../../sims/telegram-helpers.ts';
@@ -27,34 +25,11 @@ const SECRET = 'b3_webhook_secret';
 const MESSAGES = 35;
 const LIMIT = 30;
 
-function findRedisServer(): string | null {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(candidate)) return candidate;
-  return null;
-}
 const redisBinary = findRedisServer();
-
-async function startRedis(binary: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}`));
-    });
-  });
-  return { port, child };
-}
 
 let pg: ThrowawayPostgres;
 let tg: RunningTelegram;
-let redis: { port: number; child: ChildProcess } | undefined;
+let redis: RunningRedis | undefined;
 const targets: TargetProcess[] = [];
 before(async () => {
   pg = await createThrowawayPostgres('redis-two-instances');
@@ -62,13 +37,7 @@ before(async () => {
 });
 after(async () => {
   await Promise.all(targets.map((target) => target.stop()));
-  if (redis && redis.child.exitCode === null) {
-    const { child } = redis;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
+  await redis?.stop();
   await tg?.close();
   await pg?.dispose();
 });
@@ -133,7 +102,7 @@ async function throttledCount(instance: TargetProcess): Promise<number> {
 
 test(
   `B3: one user's ${MESSAGES} messages split across two instances sharing REDIS_URL reach the handlers ${LIMIT} times in all; without Redis all ${MESSAGES}`,
-  { skip: redisBinary || process.env.CI === 'true' ? false : 'redis-server is not installed (CI installs it and never skips)' },
+  { skip: skipWithoutRedis(redisBinary) },
   async () => {
     const databaseUrl = await pg.createMigratedDatabase();
     redis = await startRedis(redisBinary ?? 'redis-server');
