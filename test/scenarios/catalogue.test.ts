@@ -63,3 +63,15 @@ test('the catalogue table in docs/scenarios.md has one row per scenario with its
     assert.deepEqual(listed.sort(), [...scenario.catches].sort(), `${scenario.id}: the row's switches match catches`);
   }
 });
+
+test('docs/sabotage.md names, for each switch, every scenario that catches it', () => {
+  const doc = readFileSync(path.join(PACKAGE_ROOT, 'docs', 'sabotage.md'), 'utf8');
+  for (const scenario of catalogue) {
+    for (const name of scenario.catches) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      assert.ok(row, `docs/sabotage.md has a row for ${name}`);
+      const caughtBy = row.split('|')[3] ?? '';
+      assert.match(caughtBy, new RegExp(`\\b${scenario.id}\\b`), `the row of ${name} names ${scenario.id} under "caught by"`);
+    }
+  }
+});
