@@ -90,6 +90,8 @@ export class UpdatePoller<C extends Context = Context> {
   private readonly backoffMaxMs: number;
   private readonly allowedUpdates: ReadonlyArray<string>;
   private readonly giveUpAfterFailures: number;
+  /** Set when sabotage polling-gives-up stopped the loop: it no longer counts as running. */
+  private gaveUp = false;
 
   private readonly chains = new Map<string, Promise<void>>();
   private readonly capacityWaiters = new Set<() => void>();
@@ -139,7 +141,7 @@ export class UpdatePoller<C extends Context = Context> {
 
   status(): PollerStatus {
     return {
-      running: this.loop !== null,
+      running: this.loop !== null && !this.gaveUp,
       consecutiveFailures: this.consecutiveFailures,
       lastError: this.lastError,
       lastSuccessAt: this.lastSuccessAt,
@@ -177,6 +179,7 @@ export class UpdatePoller<C extends Context = Context> {
           this.consecutiveFailures += 1;
           this.lastError = describe(error);
           this.log.error({ event: 'polling_gave_up', failures: this.consecutiveFailures, error: this.lastError }, 'getUpdates failed too often; polling stops for good');
+          this.gaveUp = true;
           break;
         }
         await this.backOff(error, stop);

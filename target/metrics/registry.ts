@@ -75,7 +75,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     telegramCalls: new Counter({ name: 'telegram_api_calls_total', help: 'Telegram Bot API calls by outcome.', labelNames: ['method', 'outcome'], registers: [registry] }),
     telegram429: new Counter({ name: 'telegram_api_429_total', help: 'Telegram answers 429 Too Many Requests.', labelNames: ['method'], registers: [registry] }),
-    alertsRaised: new Counter({ name: 'admin_alerts_total', help: 'Admin alerts by event, severity and outcome (sent, suppressed, queued).', labelNames: ['event', 'severity', 'outcome'], registers: [registry] }),
+    alertsRaised: new Counter({ name: 'admin_alerts_total', help: 'Admin alerts by event, severity and outcome (sent, suppressed, queued; dropped only under sabotage alert-drop).', labelNames: ['event', 'severity', 'outcome'], registers: [registry] }),
     webhooks: new Counter({ name: 'payment_webhooks_total', help: 'Payment webhooks by provider and outcome.', labelNames: ['provider', 'outcome'], registers: [registry] }),
     throttled: new Counter({ name: 'bot_updates_throttled_total', help: 'Updates the rate limit kept from every handler (C11).', registers: [registry] }),
     analyticsRead: new Histogram({

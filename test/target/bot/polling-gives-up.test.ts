@@ -36,9 +36,11 @@ test('C4: after 5 failed getUpdates in a row the bot answers again; with sabotag
       if (switches === '') {
         assert.deepEqual(await repliesTo(h, 1, 1, 5000), [TEXT.welcome]);
         assert.equal(h.logLines.filter((line) => line.event === 'polling_failed').length, OUTAGE_FAILURES);
+        assert.equal(h.habitBot.pollingStatus()?.running, true);
       } else {
         await eventually('the poller giving up', () => (h.logLines.some((line) => line.event === 'polling_gave_up') ? true : undefined), 5000);
         assert.equal(h.habitBot.pollingStatus()?.consecutiveFailures, GIVE_UP_AFTER_FAILURES);
+        assert.equal(h.habitBot.pollingStatus()?.running, false, 'a poller that gave up does not claim to run');
         // The healthy poller answers within about a second of the last forced failure (backoff capped at 200 ms here).
         await sleep(2000);
         assert.equal(h.sentTo(1).length, 0, 'no answer: nothing polls any more');
