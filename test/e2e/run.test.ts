@@ -77,7 +77,10 @@ test('the same run against a target whose health DB check is sabotaged exits 1 a
   assert.equal(result.code, 1, result.stderr);
   const junit = readFileSync(path.join(runFolder(outDir), 'C1.junit.xml'), 'utf8');
   assert.match(junit, /<testcase[^>]*name="C1 health-503-while-db-down[^"]*"[^>]*>\s*<failure/);
-  assert.match(result.stderr, /PASS L11/, 'L11 does not depend on the DB check');
+  const l11 = readFileSync(path.join(runFolder(outDir), 'L11.junit.xml'), 'utf8');
+  assert.match(l11, /<testcase[^>]*name="L11 health-503-when-db-down[^"]*"[^>]*>\s*<failure/, 'L11 checks the 503 under load too');
+  assert.match(l11, /<testcase[^>]*name="L11 p95-under-200ms[^"]*"[^>]*\/>/, 'the healthy half of L11 still passes');
+  assert.match(result.stderr, /FAIL L11/);
   assert.match(result.stderr, /FAIL C1/);
 });
 
@@ -145,12 +148,13 @@ test('prove L1 C1: each passes on the healthy target and fails with its sabotage
   const result = await runCli(['prove', 'L1', 'C1', '--out', outDir, '--json'], env, 400_000);
   assert.equal(result.code, 0, result.stderr);
   const proof = JSON.parse(result.stdout) as { caught: number; total: number; rows: Array<{ scenario: string; outcome: string; sabotage: string; detail: string }> };
-  assert.equal(proof.total, 2);
-  assert.equal(proof.caught, 2);
+  assert.equal(proof.total, 3, 'L1: throttle; C1: health-db-check and alert-cooldown');
+  assert.equal(proof.caught, 3);
   const bySwitch = Object.fromEntries(proof.rows.map((r) => [r.sabotage, r]));
   assert.match(bySwitch.throttle?.detail ?? '', /throttle-drops-over-30/, 'L1 catches the throttle switch by the replies that should not come');
   assert.match(bySwitch['health-db-check']?.detail ?? '', /health-503-while-db-down/);
-  assert.match(result.stderr, /2\/2 scenarios caught every switch they list; 2\/2 switch runs caught/);
+  assert.match(bySwitch['alert-cooldown']?.detail ?? '', /one-critical-per-cooldown/);
+  assert.match(result.stderr, /2\/2 scenarios caught every switch they list; 3\/3 switch runs caught/);
 });
 
 test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {
