@@ -115,13 +115,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     for (const job of jobs.values()) {
       const { rows } = await queryRepeatable<{ next_run_at: Date }>(
         db,
-        // A changed interval (new configuration) takes effect now: the stored next run moves
-        // no later than one first-run delay away, instead of waiting out the old interval.
+        // A changed interval (new configuration) starts a new schedule now: the next run is one
+        // first-run delay away, instead of the slot the old interval had stored.
         `INSERT INTO scheduler_jobs (name, interval_ms, next_run_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
          ON CONFLICT (name) DO UPDATE SET
            interval_ms = EXCLUDED.interval_ms,
            next_run_at = CASE WHEN scheduler_jobs.interval_ms = EXCLUDED.interval_ms THEN scheduler_jobs.next_run_at
-                              ELSE least(scheduler_jobs.next_run_at, EXCLUDED.next_run_at) END
+                              ELSE EXCLUDED.next_run_at END
          RETURNING next_run_at`,
         [job.name, job.intervalMs, job.firstRunAfterMs ?? job.intervalMs],
       );

@@ -194,7 +194,7 @@ test('B4 coalesce, sabotaged (job-coalesce): every missed slot runs in turn and 
   }
 });
 
-test('a changed interval takes effect at once: the stored next run moves no later than one first-run delay away', async (t) => {
+test('a changed interval starts a new schedule: shorter runs soon, longer waits a whole new interval', async (t) => {
   const url = await pg.createMigratedDatabase();
   const db = ownPool(t, url);
   const slow = countingJob('retimed_job', 3_600_000);
@@ -213,6 +213,11 @@ test('a changed interval takes effect at once: the stored next run moves no late
   } finally {
     await retimed.stop();
   }
+  const daily = createScheduler({ db, jobs: [countingJob('retimed_job', 86_400_000)], tickMs: 20 });
+  await daily.start();
+  await daily.stop();
+  const next = await nextRunAt(db, 'retimed_job');
+  assert.ok(next.getTime() - Date.now() > 86_000_000, `a day away under the new, longer interval (${next.toISOString()})`);
 });
 
 test('B4 misfire grace: a run later than the grace is skipped and logged, not run; one within the grace runs', async (t) => {
