@@ -4,19 +4,14 @@
  * folder): every one gets a link and a pending payment, and a provider that
  * fails turns into counted error replies.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { request } from 'undici';
 import { classifyTopupReply, isTopupError, paymentsLoadDriver, userOffsetMs } from '../../cli/drivers/load/payments.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { EventBus } from '../../cli/engine/events.ts';
 import { LoadSchema, type PaymentsLoadSpec } from '../../cli/engine/scenario-schema.ts';
-import type { StackEndpoints } from '../../cli/stack/types.ts';
-import { runCli } from '../e2e/cli.ts';
+import { stackForThisFile } from './stack-for-file.ts';
 
 function spec(input: Record<string, unknown>): PaymentsLoadSpec {
   return LoadSchema.parse({ driver: 'payments', ...input }) as PaymentsLoadSpec;
@@ -37,30 +32,10 @@ test('replies: a link is a created payment; the failure text, other texts and si
 
 // --- against a real stack ---------------------------------------------------
 
-// Our own state folder, not isolatedEnv(): its folder is removed by an `after` hook that runs
-// before ours, and `down` without its state folder would leave the stack running.
-const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-drivers-'));
-const stateDir = path.join(root, 'state');
-const env: NodeJS.ProcessEnv = { ...process.env, CHAOSCTL_STATE_DIR: stateDir };
-delete env.DATABASE_URL;
-let endpoints: StackEndpoints | undefined;
-let db: pg.Pool | undefined;
-
-before(async () => {
-  const up = await runCli(['up', '--json'], env, 240_000);
-  assert.equal(up.code, 0, up.stderr);
-  endpoints = JSON.parse(up.stdout) as StackEndpoints;
-  db = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
-});
-
-after(async () => {
-  await db?.end();
-  const down = await runCli(['down'], env, 120_000);
-  rmSync(root, { recursive: true, force: true });
-  assert.equal(down.code, 0, down.stderr);
-});
+const stack = stackForThisFile();
 
 async function drive(s: PaymentsLoadSpec, durationMs: number) {
+  const { endpoints } = stack;
   assert.ok(endpoints);
   const run = paymentsLoadDriver.start('pay', s, durationMs, { endpoints, clock: startClock(), bus: new EventBus() });
   const timer = setTimeout(() => void run.stop(), durationMs);
@@ -70,6 +45,7 @@ async function drive(s: PaymentsLoadSpec, durationMs: number) {
 }
 
 test('8 users at once ask for /topup 150: 8 links, 8 pending payments at the provider', { timeout: 60_000 }, async () => {
+  const { db } = stack;
   assert.ok(db);
   const record = await drive(spec({ users: 8, firstUser: 301, arrival: 'burst', amount: 150 }), 3000);
   assert.deepEqual(record.statusCounts, { link: 8 }, JSON.stringify(record));
@@ -84,6 +60,7 @@ test('8 users at once ask for /topup 150: 8 links, 8 pending payments at the pro
 });
 
 test('a provider that refuses: its refusals come back as counted error replies', { timeout: 60_000 }, async () => {
+  const { endpoints } = stack;
   assert.ok(endpoints?.sims?.yookassa);
   const forced = await request(new URL('/_sim/faults/errors', endpoints.sims.yookassa), {
     method: 'POST',

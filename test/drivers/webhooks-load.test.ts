@@ -4,19 +4,15 @@
  * genuine payment credited exactly once, duplicates answered 200 without a
  * second credit, forgeries refused with 400 and never credited.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { classifyDelivery, deliveryCount, deliveryOffsetMs, isWebhookError, payerTurns, payingUsers, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { EventBus } from '../../cli/engine/events.ts';
 import type { LoadSecond } from '../../cli/engine/journal.ts';
 import { LoadSchema, type WebhooksLoadSpec } from '../../cli/engine/scenario-schema.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
-import { runCli } from '../e2e/cli.ts';
+import { stackForThisFile } from './stack-for-file.ts';
 
 function spec(input: Record<string, unknown>): WebhooksLoadSpec {
   return LoadSchema.parse({ driver: 'webhooks', ...input }) as WebhooksLoadSpec;
@@ -84,31 +80,10 @@ test('endpoints without provider secrets are a clear driver error', () => {
 
 // --- against a real stack ---------------------------------------------------
 
-// Our own state folder, not isolatedEnv(): its folder is removed by an `after` hook that runs
-// before ours, and `down` without its state folder would leave the stack running.
-const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-drivers-'));
-const stateDir = path.join(root, 'state');
-const env: NodeJS.ProcessEnv = { ...process.env, CHAOSCTL_STATE_DIR: stateDir };
-delete env.DATABASE_URL;
-let endpoints: StackEndpoints | undefined;
-let db: pg.Pool | undefined;
-
-before(async () => {
-  const up = await runCli(['up', '--json'], env, 240_000);
-  assert.equal(up.code, 0, up.stderr);
-  const stack = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { secrets: NonNullable<StackEndpoints['secrets']> };
-  endpoints = { ...(JSON.parse(up.stdout) as StackEndpoints), secrets: stack.secrets };
-  db = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
-});
-
-after(async () => {
-  await db?.end();
-  const down = await runCli(['down'], env, 120_000);
-  rmSync(root, { recursive: true, force: true });
-  assert.equal(down.code, 0, down.stderr);
-});
+const stack = stackForThisFile();
 
 async function storm(provider: 'yookassa' | 'cryptopay') {
+  const { endpoints, db } = stack;
   assert.ok(endpoints && db);
   const bus = new EventBus();
   const seconds: LoadSecond[] = [];
@@ -149,6 +124,7 @@ for (const provider of ['yookassa', 'cryptopay'] as const) {
 }
 
 test('with users, the payments belong to those virtual users in turn: an existing row is used, a missing one registered', { timeout: 60_000 }, async () => {
+  const { endpoints, db } = stack;
   assert.ok(endpoints && db);
   // Virtual user 990001 exists already (as after the bot saw it), 990002 and 990003 do not.
   await db.query(`INSERT INTO users (telegram_id, first_name, username, balance) VALUES (100990001, 'Already here', 'already_here', 0)`);

@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findRedisServer, skipWithoutRedis, startRedis } from '../support/redis-server.ts';
-import { spawn } from 'node:child_process';
 import { encodeCommand, parseReply, RedisRateLimitStore, RedisReplyError } from '../../../target/bot/redis-rate-limit-store.ts';
 import { MemoryRateLimitStore } from '../../../target/bot/throttle.ts';
 
@@ -69,17 +68,7 @@ test('Redis store: a Redis that is gone fails the hit quickly; the store reconne
     const started = Date.now();
     await assert.rejects(store.hit('k', 10_000));
     assert.ok(Date.now() - started < 1000);
-    const child = spawn(redisBinary ?? '', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    redis = {
-      port,
-      child,
-      stop: () =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    };
+    redis = await startRedis(redisBinary ?? '', port);
     let count: number | null = null;
     for (let attempt = 0; attempt < 50 && count === null; attempt += 1) {
       count = await store.hit('k', 10_000).catch(() => null);

@@ -24,9 +24,12 @@ export function skipWithoutRedis(binary: string | null): false | string {
   return binary || process.env.CI === 'true' ? false : 'redis-server is not installed (CI installs it and never skips)';
 }
 
-/** Starts redis-server (no persistence) and resolves once it accepts connections (at most 5 s). */
-export async function startRedis(binary: string): Promise<RunningRedis> {
-  const port = await freePort();
+/**
+ * Starts redis-server (no persistence) and resolves once it accepts connections (at most
+ * 5 s). `port` restarts one on the port a stopped one had.
+ */
+export async function startRedis(binary: string, port?: number): Promise<RunningRedis> {
+  port ??= await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
