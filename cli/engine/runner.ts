@@ -8,7 +8,7 @@ import { startClock, type Clock } from './clock.ts';
 import { toMs } from './duration.ts';
 import type { EventBus } from './events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
-import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
+import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
 import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
 import { expectationId, scenarioFingerprint, type LoadedScenario } from './scenario-loader.ts';
 import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
@@ -83,19 +83,30 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
       log('error', 'steady state before the timeline was not met: the timeline did not run');
     }
   } finally {
-    if (scenario.fixtures.teardown.length > 0) {
-      const records = await runFixtures('teardown', scenario.fixtures.teardown, probes.db());
-      journal.fixtures.push(...records);
-      for (const r of records) log(r.error ? 'warn' : 'info', fixtureLine(r));
-    }
+    await recordFixtures('teardown', scenario, journal, probes, log);
     await probes.close();
   }
   return finish(journal, options, startedAt, problems, steadyBefore);
 }
 
-function fixtureLine(r: { phase: string; name: string; durationMs: number; rowCount: number | null; error?: string }): string {
+function fixtureLine(r: FixtureRecord): string {
   if (r.error) return `fixture ${r.phase} ${r.name} failed after ${r.durationMs} ms: ${r.error}`;
   return `fixture ${r.phase} ${r.name}: ${r.rowCount ?? 0} row(s) in ${r.durationMs} ms`;
+}
+
+/** Runs one phase's fixtures into the journal and the log (a failed setup is an error, a failed teardown a warning). */
+async function recordFixtures(
+  phase: 'setup' | 'teardown',
+  scenario: Scenario,
+  journal: Journal,
+  probes: ProbeContext,
+  log: (level: JournalEvent['level'], message: string) => void,
+): Promise<FixtureRecord[]> {
+  if (scenario.fixtures[phase].length === 0) return [];
+  const records = await runFixtures(phase, scenario.fixtures[phase], probes.db());
+  journal.fixtures.push(...records);
+  for (const r of records) log(r.error ? (phase === 'setup' ? 'error' : 'warn') : 'info', fixtureLine(r));
+  return records;
 }
 
 /** Runs the setup fixtures; false (with the problem recorded) when one failed. */
@@ -106,10 +117,7 @@ async function setupFixtures(
   log: (level: JournalEvent['level'], message: string) => void,
   problems: string[],
 ): Promise<boolean> {
-  if (scenario.fixtures.setup.length === 0) return true;
-  const records = await runFixtures('setup', scenario.fixtures.setup, probes.db());
-  journal.fixtures.push(...records);
-  for (const r of records) log(r.error ? 'error' : 'info', fixtureLine(r));
+  const records = await recordFixtures('setup', scenario, journal, probes, log);
   const failed = records.find((r) => r.error);
   if (failed) problems.push(`fixture ${failed.name} could not be set up: ${failed.error}`);
   return !failed;
