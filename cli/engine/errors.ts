@@ -35,6 +35,11 @@ export const ERRORS = {
   CHAOSCTL_E_REVERT: { exit: 'stackFailure', message: 'could not revert {count} fault(s); run `chaosctl recover`: {detail}' },
   CHAOSCTL_E_STATE: { exit: 'stackFailure', message: 'state file {file} is unreadable: {detail}' },
   CHAOSCTL_E_BUSY: { exit: 'stackFailure', message: 'another chaosctl run (pid {pid}) is using {dir}; wait for it or stop it' },
+  CHAOSCTL_E_RUN_ACTIVE: {
+    exit: 'stackFailure',
+    message: '`chaosctl {command}` refused: another chaosctl process (pid {pid}) {outcome} the run lock of {dir}, so the stack is in use; let it end, or add --wait [SECONDS]',
+  },
+  CHAOSCTL_E_STACK_STOP: { exit: 'stackFailure', message: 'could not take the whole stack down: {detail}' },
   CHAOSCTL_E_INTERRUPTED: { exit: 'interrupted', message: 'interrupted by {signal}; faults reverted' },
 } as const satisfies Record<string, CatalogueEntry>;
 
