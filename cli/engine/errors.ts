@@ -26,6 +26,11 @@ export const ERRORS = {
   CHAOSCTL_E_SCENARIO_NOT_FOUND: { exit: 'badInput', message: 'no scenario "{id}" (looked in {dir}); `chaosctl list` shows them' },
   CHAOSCTL_E_SCENARIO_INVALID: { exit: 'badInput', message: '{file}: {count} problem(s) in the scenario' },
   CHAOSCTL_E_SCENARIO_PARSE: { exit: 'badInput', message: '{file}: not valid YAML: {detail}' },
+  CHAOSCTL_E_PROVE_NO_SWITCHES: {
+    exit: 'badInput',
+    message: '{ids}: no sabotage switch listed under "catches", so `prove` has nothing to show; list what it catches, or use `chaosctl run`',
+  },
+  CHAOSCTL_E_BASELINE: { exit: 'badInput', message: '--baseline {dir} is not a usable run folder: {detail}' },
   CHAOSCTL_E_SABOTAGE_UNKNOWN: { exit: 'badInput', message: 'unknown sabotage switch "{name}"; known: {known}' },
   CHAOSCTL_E_TOOL_MISSING: { exit: 'stackFailure', message: '{tool} is not available: {detail}' },
   CHAOSCTL_E_STACK_UP: { exit: 'stackFailure', message: 'could not start {service}: {detail}' },
