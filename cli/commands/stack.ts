@@ -26,13 +26,6 @@ function guarded<A extends unknown[]>(action: (...args: A) => Promise<number>): 
   };
 }
 
-/** A plain error from the stack (a process that would not stop, …) reported through the catalogue. */
-function catalogued(error: unknown, code: 'CHAOSCTL_E_STACK_UP' | 'CHAOSCTL_E_STACK_STOP'): ChaosError {
-  if (error instanceof ChaosError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ChaosError(code, code === 'CHAOSCTL_E_STACK_UP' ? { service: 'the stack', detail } : { detail }, { cause: error });
-}
-
 const DEFAULT_WAIT_S = 600;
 
 /** Seconds to wait for a live run: 0 without --wait, 600 with it alone, else the number given (1 to 3600). */
@@ -78,13 +71,7 @@ export function register(program: Command): void {
       guarded(async (flags: StackFlags) => {
         const sabotage = parseSabotage(flags.sabotage);
         const { stack, dir } = openStack(parseStackMode(flags.stack));
-        const endpoints = await underRunLock('up', dir, flags.wait, async () => {
-          try {
-            return await stack.up({ env: {}, sabotage }, (line) => say(`  ${line}`));
-          } catch (error) {
-            throw catalogued(error, 'CHAOSCTL_E_STACK_UP');
-          }
-        });
+        const endpoints = await underRunLock('up', dir, flags.wait, () => stack.up({ env: {}, sabotage }, (line) => say(`  ${line}`)));
         // Tokens stay in stack.json (mode 0600); they are never printed.
         const { controlToken: _token, secrets: _secrets, ...shown } = endpoints;
         if (flags.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
@@ -108,12 +95,8 @@ export function register(program: Command): void {
         const { stack, ledger, dir } = openStack(parseStackMode(flags.stack));
         await underRunLock('down', dir, flags.wait, async () => {
           const entries = ledger.read();
-          try {
-            await stack.down((line) => say(`  ${line}`));
-          } catch (error) {
-            // Part of the stack is still there, and maybe a fault in it: the ledger keeps its entries for recover.
-            throw catalogued(error, 'CHAOSCTL_E_STACK_STOP');
-          }
+          // When this throws, part of the stack is still there, and maybe a fault in it: the ledger keeps its entries for recover.
+          await stack.down((line) => say(`  ${line}`));
           // Every fault lived in a service of the stack just removed, so it is gone too.
           ledger.settle(entries.map((e) => e.key));
           for (const e of entries) say(`  settled ${e.scenarioId}/${e.step} (${e.description}): it went with the stack`);

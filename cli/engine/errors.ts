@@ -38,6 +38,7 @@ export const ERRORS = {
   CHAOSCTL_E_STACK_UNSUPPORTED: { exit: 'stackFailure', message: '{operation} is not possible on this stack: {detail}' },
   CHAOSCTL_E_DRIVER: { exit: 'stackFailure', message: '{driver} driver failed to {operation} {target}: {detail}' },
   CHAOSCTL_E_REVERT: { exit: 'stackFailure', message: 'could not revert {count} fault(s); run `chaosctl recover`: {detail}' },
+  CHAOSCTL_E_OUTPUT: { exit: 'stackFailure', message: 'could not write the reports to {dir}: {detail}' },
   CHAOSCTL_E_STATE: { exit: 'stackFailure', message: 'state file {file} is unreadable: {detail}' },
   CHAOSCTL_E_BUSY: { exit: 'stackFailure', message: 'another chaosctl run (pid {pid}) is using {dir}; wait for it or stop it' },
   CHAOSCTL_E_RUN_ACTIVE: {
@@ -45,6 +46,7 @@ export const ERRORS = {
     message: '`chaosctl {command}` refused: another chaosctl process (pid {pid}) {outcome} the run lock of {dir}, so the stack is in use; let it end, or add --wait [SECONDS]',
   },
   CHAOSCTL_E_STACK_STOP: { exit: 'stackFailure', message: 'could not take the whole stack down: {detail}' },
+  CHAOSCTL_E_STACK_QUERY: { exit: 'stackFailure', message: 'could not read the state of the stack: {detail}' },
   CHAOSCTL_E_INTERRUPTED: { exit: 'interrupted', message: 'interrupted by {signal}; faults reverted' },
 } as const satisfies Record<string, CatalogueEntry>;
 
