@@ -9,8 +9,14 @@ import { DEFAULT_SCENARIO_DIR, PACKAGE_ROOT } from '../../cli/paths.ts';
 
 const BIN = path.join(PACKAGE_ROOT, 'cli', 'bin', 'chaosctl.js');
 const root = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-prove-input-'));
-after(() => rmSync(root, { recursive: true, force: true }));
 const state = path.join(root, 'state');
+after(() => {
+  // Should a regression start a stack after all, it is taken down before its state goes.
+  if (existsSync(path.join(state, 'stack.json'))) {
+    spawnSync(process.execPath, [BIN, 'down'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: state }, stdio: 'ignore', timeout: 60_000 });
+  }
+  rmSync(root, { recursive: true, force: true });
+});
 
 function prove(args: string[]): { code: number | null; stderr: string } {
   const result = spawnSync(process.execPath, [BIN, 'prove', '--no-dashboard', ...args], {
