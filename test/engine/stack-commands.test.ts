@@ -19,7 +19,13 @@ import type { StackProvider } from '../../cli/stack/types.ts';
 const BIN = path.join(PACKAGE_ROOT, 'cli', 'bin', 'chaosctl.js');
 const roots: string[] = [];
 after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  for (const root of roots) {
+    // Should a regression let `up` start a stack after all, it is taken down before its state goes.
+    if (existsSync(path.join(root, 'stack.json'))) {
+      spawnSync(process.execPath, [BIN, 'down'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: root }, stdio: 'ignore', timeout: 60_000 });
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 function stateDir(): string {
