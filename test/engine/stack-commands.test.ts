@@ -22,6 +22,7 @@ after(() => {
   for (const root of roots) {
     // Should a regression let `up` start a stack after all, it is taken down before its state goes.
     if (existsSync(path.join(root, 'stack.json'))) {
+      rmSync(path.join(root, 'run.lock'), { force: true });
       spawnSync(process.execPath, [BIN, 'down'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: root }, stdio: 'ignore', timeout: 60_000 });
     }
     rmSync(root, { recursive: true, force: true });
