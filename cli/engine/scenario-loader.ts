@@ -535,7 +535,9 @@ function invalidTypeFinding(p: Segment[], expected: string, value: unknown, data
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     // YAML's .nan and .inf are numbers to the parser but never a usable rate, count or threshold.
-    return { path: p, anchor: 'value', message: `expected ${typeWord(expected)}, got ${describeValue(value)}`, hint: 'write a finite number; .nan and .inf are not accepted' };
+    const literal = Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+    const hint = expected === 'number' || expected === 'int' ? 'write a finite number; .nan and .inf are not accepted' : `quote it if you mean the text: "${literal}"`;
+    return { path: p, anchor: 'value', message: `expected ${typeWord(expected)}, got ${describeValue(value)}`, hint };
   }
   const finding: Finding = { path: p, anchor: 'value', message: `expected ${typeWord(expected)}, got ${describeValue(value)}` };
   if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {

@@ -86,6 +86,13 @@ test('.nan and .inf are named in the message', () => {
   }
 });
 
+test('.nan where text goes is named too, with a hint to quote it', () => {
+  const problems = problemsOf(replaced(L11, /^title: .*$/m, 'title: .nan'));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]?.message ?? '', /^expected a string, got \.nan \(not a number\)$/);
+  assert.equal(problems[0]?.hint, 'quote it if you mean the text: ".nan"');
+});
+
 test('deeply nested documents get a real message with a place, not a stack overflow', () => {
   const flow = `id: ${'['.repeat(5000)}${']'.repeat(5000)}`;
   const block = `${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1`;
