@@ -40,10 +40,12 @@ export function parseWait(value: boolean | string | undefined): number {
 }
 
 /** Runs body holding the run lock, so it never changes the stack under a live run. */
-async function underRunLock<T>(command: string, dir: string, wait: boolean | string | undefined, body: () => Promise<T>): Promise<T> {
+async function underRunLock<T>(command: 'up' | 'down' | 'recover', dir: string, wait: boolean | string | undefined, body: () => Promise<T>): Promise<T> {
   const waitS = parseWait(wait);
   const lock: RunLock = await acquireStackLock(dir, {
     command,
+    // Only `up` creates the state folder; `down` and `recover` on a folder that is not there have nothing to guard.
+    onlyIfStateExists: command !== 'up',
     waitMs: waitS * 1000,
     onWait: (pid) => say(`chaosctl: a run (pid ${pid}) is using this stack; waiting up to ${waitS} s for it to end…`),
   });

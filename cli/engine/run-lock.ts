@@ -3,7 +3,7 @@
  * lock is taken over. `up`, `down` and `recover` take the same lock, so none of them pulls
  * the stack or its faults from under a live run; with --wait they wait for it, bounded.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosError } from './errors.ts';
 import { isAlive } from './injection-ledger.ts';
@@ -64,6 +64,11 @@ export interface LockWaitOptions {
   /** Said once when the command starts waiting. */
   onWait?: (pid: number | string) => void;
   pollMs?: number;
+  /**
+   * When the state folder does not exist there is no stack and no run to protect: take no
+   * lock and create nothing (a stray `.chaosctl/` would mark its folder as a project).
+   */
+  onlyIfStateExists?: boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export interface LockWaitOptions {
  * (CHAOSCTL_E_RUN_ACTIVE), or waited for up to waitMs and refused after that.
  */
 export async function acquireStackLock(dir: string, options: LockWaitOptions): Promise<RunLock> {
+  if (options.onlyIfStateExists && !existsSync(dir)) return { release: () => undefined };
   const started = Date.now();
   let announced = false;
   for (;;) {

@@ -144,6 +144,15 @@ test('--wait waits for the run to end, then proceeds; bounded, it gives up with 
   assert.equal(cli(['down', '--wait', '99999'], dir).code, 2);
 });
 
+test('down and recover where there is no state folder create none (it would mark its folder as a project)', () => {
+  const dir = path.join(stateDir(), 'absent');
+  for (const command of ['down', 'recover']) {
+    const result = cli([command], dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(dir), false, `${command} created ${dir}`);
+  }
+});
+
 test('acquireStackLock without waiting refuses at once; with a dead owner it takes the lock over', async () => {
   const dir = stateDir();
   const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
