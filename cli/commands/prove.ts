@@ -43,11 +43,18 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
   try {
     names = await readdir(dir);
   } catch (error) {
-    throw new ChaosError('CHAOSCTL_E_USAGE', { detail: `--baseline ${dir}: ${(error as Error).message}` });
+    throw new ChaosError('CHAOSCTL_E_BASELINE', { dir, detail: (error as Error).message }, { cause: error });
   }
-  for (const name of names.filter((n) => n.endsWith('.journal.json'))) {
+  const journals = names.filter((n) => n.endsWith('.journal.json'));
+  if (journals.length === 0) throw new ChaosError('CHAOSCTL_E_BASELINE', { dir, detail: 'no *.journal.json in it; give the run folder of an earlier `chaosctl run`' });
+  for (const name of journals) {
     const file = path.join(dir, name);
-    const journal = await readJournal(file);
+    let journal: Journal;
+    try {
+      journal = await readJournal(file);
+    } catch (error) {
+      throw new ChaosError('CHAOSCTL_E_BASELINE', { dir, detail: (error as Error).message }, { cause: error });
+    }
     const fingerprint = journal.scenario.fingerprint;
     if (fingerprint && journal.environment.sabotage.length === 0) found.set(fingerprint, { journal, file });
   }
@@ -56,6 +63,9 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
 
 async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
+  // A scenario with nothing to prove is a mistake in what was asked, found before any stack starts.
+  const bare = loaded.filter((item) => item.scenario.catches.length === 0).map((item) => item.scenario.id);
+  if (bare.length > 0) throw new ChaosError('CHAOSCTL_E_PROVE_NO_SWITCHES', { ids: bare.join(', ') });
   const baselines = await readBaselines(flags.baseline);
   const { value: rows, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },

@@ -57,7 +57,12 @@ export async function loadSelection(refs: string[], flags: SelectionFlags): Prom
 export async function writeOutputs(journals: Journal[], outRoot: string, runId: string): Promise<void> {
   if (journals.length === 0) return;
   const outDir = path.resolve(outRoot, runId);
-  const { files } = await writeRunOutputs(journals, outDir);
+  let files: string[];
+  try {
+    ({ files } = await writeRunOutputs(journals, outDir));
+  } catch (error) {
+    throw new ChaosError('CHAOSCTL_E_OUTPUT', { dir: outDir, detail: (error as Error).message }, { cause: error });
+  }
   say(`\nreports: ${path.join(outDir, 'index.html')} (${files.length} files)`);
 }
 

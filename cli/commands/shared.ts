@@ -1,5 +1,5 @@
 /** Pieces several commands share: version, stderr writer, stack construction, option parsing. */
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError, type ErrorCode } from '../engine/errors.ts';
 import { InjectionLedger } from '../engine/injection-ledger.ts';
 import { stateDir } from '../paths.ts';
 import { createStackProvider } from '../stack/index.ts';
@@ -21,7 +21,30 @@ export function parseStackMode(value: string): StackMode {
 
 export function openStack(mode: StackMode): { stack: StackProvider; ledger: InjectionLedger; dir: string } {
   const dir = stateDir();
-  return { stack: createStackProvider(mode), ledger: new InjectionLedger(dir), dir };
+  return { stack: catalogueStack(createStackProvider(mode)), ledger: new InjectionLedger(dir), dir };
+}
+
+/** A catalogue error as is; anything else (a process that would not stop, no free port, …) as `code` with its message. */
+function catalogued(error: unknown, code: ErrorCode, params: Record<string, string>): ChaosError {
+  if (error instanceof ChaosError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ChaosError(code, { ...params, detail }, { cause: error });
+}
+
+/**
+ * The stack as commands see it: whatever its start, stop and state reads throw reaches the
+ * user as a catalogue error with a code and an exit class, never as "unexpected failure".
+ * Service controls pass through untouched (the runner judges fault-driver failures itself).
+ */
+export function catalogueStack(stack: StackProvider): StackProvider {
+  return {
+    mode: stack.mode,
+    up: (config, progress) => stack.up(config, progress).catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_UP', { service: 'the stack' }))),
+    down: (progress) => stack.down(progress).catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_STOP', {}))),
+    status: () => stack.status().catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_QUERY', {}))),
+    endpoints: () => stack.endpoints().catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_QUERY', {}))),
+    service: (name) => stack.service(name),
+  };
 }
 
 /** Comma-separated sabotage switch names, each checked against the target's catalogue. */

@@ -26,6 +26,11 @@ export const ERRORS = {
   CHAOSCTL_E_SCENARIO_NOT_FOUND: { exit: 'badInput', message: 'no scenario "{id}" (looked in {dir}); `chaosctl list` shows them' },
   CHAOSCTL_E_SCENARIO_INVALID: { exit: 'badInput', message: '{file}: {count} problem(s) in the scenario' },
   CHAOSCTL_E_SCENARIO_PARSE: { exit: 'badInput', message: '{file}: not valid YAML: {detail}' },
+  CHAOSCTL_E_PROVE_NO_SWITCHES: {
+    exit: 'badInput',
+    message: '{ids}: no sabotage switch listed under "catches", so `prove` has nothing to show; list what it catches, or use `chaosctl run`',
+  },
+  CHAOSCTL_E_BASELINE: { exit: 'badInput', message: '--baseline {dir} is not a usable run folder: {detail}' },
   CHAOSCTL_E_SABOTAGE_UNKNOWN: { exit: 'badInput', message: 'unknown sabotage switch "{name}"; known: {known}' },
   CHAOSCTL_E_TOOL_MISSING: { exit: 'stackFailure', message: '{tool} is not available: {detail}' },
   CHAOSCTL_E_STACK_UP: { exit: 'stackFailure', message: 'could not start {service}: {detail}' },
@@ -33,8 +38,15 @@ export const ERRORS = {
   CHAOSCTL_E_STACK_UNSUPPORTED: { exit: 'stackFailure', message: '{operation} is not possible on this stack: {detail}' },
   CHAOSCTL_E_DRIVER: { exit: 'stackFailure', message: '{driver} driver failed to {operation} {target}: {detail}' },
   CHAOSCTL_E_REVERT: { exit: 'stackFailure', message: 'could not revert {count} fault(s); run `chaosctl recover`: {detail}' },
+  CHAOSCTL_E_OUTPUT: { exit: 'stackFailure', message: 'could not write the reports to {dir}: {detail}' },
   CHAOSCTL_E_STATE: { exit: 'stackFailure', message: 'state file {file} is unreadable: {detail}' },
   CHAOSCTL_E_BUSY: { exit: 'stackFailure', message: 'another chaosctl run (pid {pid}) is using {dir}; wait for it or stop it' },
+  CHAOSCTL_E_RUN_ACTIVE: {
+    exit: 'stackFailure',
+    message: '`chaosctl {command}` refused: another chaosctl process (pid {pid}) {outcome} the run lock of {dir}, so the stack is in use; let it end, or add --wait [SECONDS]',
+  },
+  CHAOSCTL_E_STACK_STOP: { exit: 'stackFailure', message: 'could not take the whole stack down: {detail}' },
+  CHAOSCTL_E_STACK_QUERY: { exit: 'stackFailure', message: 'could not read the state of the stack: {detail}' },
   CHAOSCTL_E_INTERRUPTED: { exit: 'interrupted', message: 'interrupted by {signal}; faults reverted' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -66,6 +66,16 @@ export class InjectionLedger {
     this.write(this.read().filter((e) => e.key !== key));
   }
 
+  /**
+   * Forgets injections that no longer exist because the stack they were applied to is gone
+   * (taken down, or never there): a fault lives in a service of its stack and ends with it.
+   */
+  settle(keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    const gone = new Set(keys);
+    this.write(this.read().filter((e) => !gone.has(e.key)));
+  }
+
   private write(entries: LedgerEntry[]): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

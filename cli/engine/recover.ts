@@ -1,7 +1,9 @@
 /**
  * Undoes what runs left behind: reverts every injection in the ledger (newest
  * first), then, as a backstop, clears every toxic, enables every proxy and brings
- * every service of the stack back up.
+ * every service of the stack back up. With no stack running there is nothing to
+ * revert: a fault lives in a service of its stack and went with it, so its ledger
+ * entry is settled (forgotten, and said so) instead of blocking every later run.
  */
 import { faultDriverFor, FAULT_DRIVERS, type FaultContext } from '../drivers/faults/index.ts';
 import type { StackProvider } from '../stack/types.ts';
@@ -10,6 +12,8 @@ import { isAlive, type InjectionLedger, type LedgerEntry } from './injection-led
 
 export interface RecoverReport {
   reverted: LedgerEntry[];
+  /** Entries forgotten because no stack is running: their faults went with the stack. */
+  settled: LedgerEntry[];
   failed: Array<{ entry: LedgerEntry; error: string }>;
   /** Backstop steps taken and their outcome. */
   backstop: string[];
@@ -27,11 +31,13 @@ export interface RecoverOptions {
 export async function recover(stack: StackProvider, ledger: InjectionLedger, options: RecoverOptions = {}): Promise<RecoverReport> {
   const progress = options.progress ?? (() => {});
   const entries = ledger.read().filter((e) => !options.onlyOrphans || (e.pid !== process.pid && !isAlive(e.pid)));
-  const report: RecoverReport = { reverted: [], failed: [], backstop: [], stackRunning: false };
+  const report: RecoverReport = { reverted: [], settled: [], failed: [], backstop: [], stackRunning: false };
   const endpoints = await stack.endpoints();
   if (!endpoints) {
-    if (entries.length > 0) {
-      for (const entry of entries) report.failed.push({ entry, error: 'no stack is running, so there is nothing to revert it on' });
+    ledger.settle(entries.map((e) => e.key));
+    for (const entry of entries) {
+      report.settled.push(entry);
+      progress(`settled ${entry.scenarioId}/${entry.step} (${entry.description}): no stack is running, so the fault went with the stack it was on`);
     }
     return report;
   }

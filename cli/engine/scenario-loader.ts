@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { formatMs, toMs, DURATION_PATTERN } from './duration.ts';
 import { ChaosError } from './errors.ts';
@@ -72,6 +72,30 @@ interface Analysis {
 
 const SCENARIO_EXTENSIONS = ['.yaml', '.yml'];
 
+/**
+ * The largest scenario file read. The catalogue's largest is under 8 KB; past this size a
+ * file is a mistake (a log, a dump), and parsing it would take seconds and gigabytes
+ * before saying so.
+ */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+
+/** The deepest nesting of mappings and lists accepted; a scenario needs about 8. */
+export const MAX_SCENARIO_DEPTH = 64;
+
+/**
+ * At most this many problems are located and listed for one file. Locating each costs
+ * a walk of its part of the document, and a screen of the first problems says what is
+ * wrong as well as ten thousand would.
+ */
+export const MAX_PROBLEMS = 50;
+
+/** At most this many names are listed in a hint such as "probes: a, b, c". */
+const MAX_HINT_NAMES = 5;
+
+/** "did you mean" looks only at words this short, among at most this many candidates. */
+const MAX_SUGGEST_LENGTH = 64;
+const MAX_SUGGEST_CANDIDATES = 200;
+
 // ---------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------
@@ -89,8 +113,10 @@ export function validateScenarioText(text: string, file: string): { scenario: Sc
 /** Reads and checks one scenario file, and each of its profiles, without throwing on problems in it. */
 export async function checkScenarioFile(file: string): Promise<ScenarioFileCheck> {
   const absolute = path.resolve(file);
-  const text = await readScenarioText(absolute);
   const shown = displayPath(absolute);
+  const read = await readScenarioText(absolute, shown);
+  if ('problem' in read) return { file: absolute, scenario: null, problems: [read.problem] };
+  const { text } = read;
   const base = analyseScenarioText(text, shown);
   if (!base.scenario) return { file: absolute, scenario: null, problems: base.problems };
   const profileProblems = Object.keys(base.scenario.profiles).flatMap((name) => analyseScenarioText(text, shown, name).problems);
@@ -104,7 +130,9 @@ export async function checkScenarioFile(file: string): Promise<ScenarioFileCheck
 export async function loadScenarioFile(file: string, profile?: string): Promise<LoadedScenario> {
   const absolute = path.resolve(file);
   const shown = displayPath(absolute);
-  const analysis = analyseScenarioText(await readScenarioText(absolute), shown, profile);
+  const read = await readScenarioText(absolute, shown);
+  if ('problem' in read) throw new ChaosError('CHAOSCTL_E_SCENARIO_INVALID', { file: shown, count: 1 }, { details: [formatProblem(read.problem)] });
+  const analysis = analyseScenarioText(read.text, shown, profile);
   const details = analysis.problems.map(formatProblem);
   const [first] = analysis.problems;
   if (analysis.syntaxError && first) {
@@ -189,16 +217,44 @@ export function displayPath(file: string): string {
 // ---------------------------------------------------------------------------
 
 function analyseScenarioText(text: string, file: string, profile?: string): Analysis {
+  // Text handed in directly (not read from a file) gets the same size bound.
+  if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) {
+    return { scenario: null, problems: [tooLargeProblem(file, Buffer.byteLength(text, 'utf8'))], syntaxError: true };
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const place = (offset: number): { line: number; column: number } => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  let doc: Document;
+  try {
+    // The parser's own duplicate-key check compares every key with every other (seconds for a
+    // file of many keys); walkDocument finds duplicates with one set per mapping instead.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    // The parser recurses per level of nesting; a hostile depth can exhaust the stack.
+    if (!(error instanceof RangeError)) throw error;
+    return { scenario: null, problems: [tooDeepProblem(file, 1, 1)], syntaxError: true };
+  }
 
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({ file, ...place(e.pos[0]), path: '', message: sentence(e.message) }));
-    return { scenario: null, problems: sortProblems(problems), syntaxError: true };
+    const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
+    if (overflow) return { scenario: null, problems: [tooDeepProblem(file, ...placeArgs(place(overflow.pos[0])))], syntaxError: true };
+    const problems = capProblems(
+      doc.errors.slice(0, MAX_PROBLEMS).map((e) => ({ file, ...place(e.pos[0]), path: '', message: sentence(e.message) })),
+      doc.errors.length,
+      file,
+    );
+    return { scenario: null, problems, syntaxError: true };
+  }
+
+  const walked = walkDocument(doc);
+  if (walked.depth > MAX_SCENARIO_DEPTH) {
+    return { scenario: null, problems: [tooDeepProblem(file, ...placeArgs(place(walked.deepestOffset)))], syntaxError: true };
+  }
+  if (walked.duplicateKeys.length > 0) {
+    const problems = walked.duplicateKeys.slice(0, MAX_PROBLEMS).map((offset) => ({ file, ...place(offset), path: '', message: 'map keys must be unique' }));
+    return { scenario: null, problems: capProblems(problems, walked.duplicateKeys.length, file), syntaxError: true };
   }
 
   let data: unknown;
@@ -221,18 +277,134 @@ function analyseScenarioText(text: string, file: string, profile?: string): Anal
   }
 
   const parsed = ScenarioSchema.safeParse(data);
-  const schemaFindings = parsed.success ? [] : parsed.error.issues.flatMap((issue) => issueFindings(issue, data));
-  const findings = mergeMisspelledKeys([...schemaFindings, ...crossReferenceFindings(data)]);
-  const located = findings.map((f) => toProblem(f, doc, place, file));
+  const schemaFindings = parsed.success ? { findings: [], skipped: 0 } : boundedIssueFindings(parsed.error.issues, data);
+  const findings = mergeMisspelledKeys([...schemaFindings.findings, ...crossReferenceFindings(data)]);
+  const total = findings.length + schemaFindings.skipped;
+  const located = findings.slice(0, MAX_PROBLEMS).map((f) => toProblem(f, doc, place, file));
   // Positions point at the base text; the message says the problem comes with the profile.
-  const problems = sortProblems(profile === undefined ? located : located.map((p) => ({ ...p, message: `with profile "${profile}": ${p.message}` })));
+  const shown = profile === undefined ? located : located.map((p) => ({ ...p, message: `with profile "${profile}": ${p.message}` }));
+  const problems = capProblems(shown, total, file);
   const scenario = parsed.success && problems.length === 0 ? parsed.data : null;
   return { scenario, problems, syntaxError: false };
 }
 
-async function readScenarioText(absolute: string): Promise<string> {
+/**
+ * The schema's findings, at most MAX_PROBLEMS of them built: one issue may name thousands
+ * of unknown keys, and each finding costs a look at its surroundings. `skipped` counts the rest.
+ */
+function boundedIssueFindings(issues: readonly z.core.$ZodIssue[], data: unknown): { findings: Finding[]; skipped: number } {
+  const findings: Finding[] = [];
+  let skipped = 0;
+  for (const issue of issues) {
+    const room = MAX_PROBLEMS - findings.length;
+    if (issue.code === 'unrecognized_keys' && issue.keys.length > room) {
+      skipped += issue.keys.length - Math.max(room, 0);
+      if (room > 0) findings.push(...issueFindings({ ...issue, keys: issue.keys.slice(0, room) }, data));
+      continue;
+    }
+    if (room <= 0) {
+      skipped += 1;
+      continue;
+    }
+    findings.push(...issueFindings(issue, data));
+  }
+  return { findings, skipped };
+}
+
+/** Sorted problems, with a last line saying how many more there are when some were left out. */
+function capProblems(problems: Problem[], total: number, file: string): Problem[] {
+  const sorted = sortProblems(problems);
+  if (total <= sorted.length) return sorted;
+  const last = sorted[sorted.length - 1];
+  const more: Problem = {
+    file,
+    line: last?.line ?? 1,
+    column: last?.column ?? 1,
+    path: '',
+    message: `and ${total - sorted.length} more problem(s) not listed`,
+    hint: `only the first ${sorted.length} are shown; fix them and check again`,
+  };
+  return [...sorted, more];
+}
+
+function tooLargeProblem(file: string, bytes: number): Problem {
+  return {
+    file,
+    line: 1,
+    column: 1,
+    path: '',
+    message: `the file is ${formatBytes(bytes)}; a scenario file may be at most ${formatBytes(MAX_SCENARIO_BYTES)}`,
+    hint: 'is this really a scenario? the catalogue\'s largest is under 8 KB',
+  };
+}
+
+function tooDeepProblem(file: string, line: number, column: number): Problem {
+  return {
+    file,
+    line,
+    column,
+    path: '',
+    message: `mappings and lists are nested more than ${MAX_SCENARIO_DEPTH} levels deep here; a scenario needs far fewer`,
+  };
+}
+
+function placeArgs(p: { line: number; column: number }): [number, number] {
+  return [p.line, p.column];
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * One walk of the document without recursion: how deep its mappings and lists go (and where
+ * the deepest starts), and where a key repeats one written before it in the same mapping.
+ */
+function walkDocument(doc: Document): { depth: number; deepestOffset: number; duplicateKeys: number[] } {
+  let depth = 0;
+  let deepestOffset = 0;
+  const duplicateKeys: number[] = [];
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: doc.contents, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth: level } = stack.pop() as { node: unknown; depth: number };
+    if (isPair(node)) {
+      stack.push({ node: node.key, depth: level }, { node: node.value, depth: level });
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (level > depth) {
+      depth = level;
+      deepestOffset = node.range?.[0] ?? 0;
+    }
+    // Past the bound the answer is known; stop walking.
+    if (level > MAX_SCENARIO_DEPTH) break;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(key)) duplicateKeys.push(pair.key.range?.[0] ?? 0);
+        seen.add(key);
+      }
+    }
+    for (const item of node.items as unknown[]) stack.push({ node: item, depth: level + 1 });
+  }
+  return { depth, deepestOffset, duplicateKeys: duplicateKeys.sort((a, b) => a - b) };
+}
+
+/** The file's text, or a problem when it is too large to be a scenario (checked before reading it). */
+async function readScenarioText(absolute: string, shown: string): Promise<{ text: string } | { problem: Problem }> {
   try {
-    return await readFile(absolute, 'utf8');
+    const handle = await open(absolute, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_SCENARIO_BYTES) return { problem: tooLargeProblem(shown, size) };
+      return { text: await handle.readFile('utf8') };
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if (isErrnoCode(error, 'ENOENT')) {
       throw new ChaosError('CHAOSCTL_E_SCENARIO_NOT_FOUND', { id: path.basename(absolute), dir: displayPath(path.dirname(absolute)) }, { cause: error });
@@ -361,6 +533,12 @@ function invalidTypeFinding(p: Segment[], expected: string, value: unknown, data
   if (value === undefined && typeof key === 'string') {
     return { path: p, anchor: 'value', message: `missing required key "${key}"`, missingKey: key };
   }
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    // YAML's .nan and .inf are numbers to the parser but never a usable rate, count or threshold.
+    const literal = Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+    const hint = expected === 'number' || expected === 'int' ? 'write a finite number; .nan and .inf are not accepted' : `quote it if you mean the text: "${literal}"`;
+    return { path: p, anchor: 'value', message: `expected ${typeWord(expected)}, got ${describeValue(value)}`, hint };
+  }
   const finding: Finding = { path: p, anchor: 'value', message: `expected ${typeWord(expected)}, got ${describeValue(value)}` };
   if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
     const leaf = schemaAt(ScenarioSchema, data, p);
@@ -408,6 +586,7 @@ function typeWord(expected: string): string {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan (not a number)' : `${value > 0 ? '' : '-'}.inf (infinity)`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return JSON.stringify(value);
@@ -609,7 +788,9 @@ function probeReference(ref: unknown, p: Segment[], probeNames: (string | undefi
 function referenceHint(name: string, candidates: string[], what: string): { hint?: string } {
   const suggestion = closest(name, candidates);
   if (suggestion !== undefined) return { hint: `did you mean "${suggestion}"?` };
-  return candidates.length > 0 ? { hint: `${what}: ${candidates.join(', ')}` } : { hint: `there are no ${what}` };
+  if (candidates.length === 0) return { hint: `there are no ${what}` };
+  const listed = candidates.slice(0, MAX_HINT_NAMES).join(', ');
+  return { hint: `${what}: ${listed}${candidates.length > MAX_HINT_NAMES ? `, … (${candidates.length} in all)` : ''}` };
 }
 
 function stepsPastDuration(steps: StepInfo[], duration: string | undefined): Finding[] {
@@ -638,9 +819,12 @@ function stepsPastDuration(steps: StepInfo[], duration: string | undefined): Fin
 
 /** The candidate closest to a misspelt word, when it is close enough to be a likely typo. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
+  // A typo is a short word near a short list; past these bounds the search costs more than the hint is worth.
+  if (word.length > MAX_SUGGEST_LENGTH || candidates.length > MAX_SUGGEST_CANDIDATES) return undefined;
   const lower = word.toLowerCase();
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    if (candidate.length > MAX_SUGGEST_LENGTH) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (!best || distance < best.distance) best = { candidate, distance };
   }

@@ -3,12 +3,20 @@
  * scenarios/schema.json (for editors) all come from the definitions below.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.ts';
+import { atLeastProbeInterval, DURATION_PATTERN, MAX_DURATION, MIN_PROBE_INTERVAL, withinMaxDuration } from './duration.ts';
 
+// Every duration is bounded: an unbounded one ("99999999999999999999h") would validate and then
+// overflow the timers that wait for it.
 const duration = z
   .string()
   .regex(DURATION_PATTERN, { message: 'expected a duration such as 250ms, 5s or 2m' })
-  .describe('A duration: a number and a unit, ms | s | m | h (e.g. 250ms, 5s).');
+  .refine(withinMaxDuration, { message: `must be at most ${MAX_DURATION}` })
+  .describe(`A duration: a number and a unit, ms | s | m | h (e.g. 250ms, 5s), at most ${MAX_DURATION}.`);
+
+/** How often a probe samples: bounded below too, so a probe never turns into a load of its own. */
+const interval = duration
+  .refine(atLeastProbeInterval, { message: `must be at least ${MIN_PROBE_INTERVAL} (a probe samples at most every ${MIN_PROBE_INTERVAL})` })
+  .describe(`A sampling interval: a duration from ${MIN_PROBE_INTERVAL} to ${MAX_DURATION}.`);
 
 const name = z
   .string()
@@ -211,7 +219,7 @@ export const HttpProbeSchema = z
     name,
     kind: z.literal('http'),
     path: urlPath,
-    every: duration.default('250ms').describe('Sampling interval on the run clock.'),
+    every: interval.default('250ms').describe('Sampling interval on the run clock.'),
     timeout: duration.default('2s').describe('A sample slower than this is recorded as a timeout.'),
   })
   .strict();
@@ -222,7 +230,7 @@ export const SqlProbeSchema = z
     name,
     kind: z.literal('sql'),
     query: z.string().min(1).describe('A read-only query whose first column of the first row is a number, e.g. SELECT count(*) FROM …'),
-    every: duration.default('1s'),
+    every: interval.default('1s'),
     timeout: duration.default('2s'),
   })
   .strict();
@@ -239,7 +247,7 @@ export const MetricsProbeSchema = z
       .enum(['run', 'absolute'])
       .default('absolute')
       .describe('absolute: as scraped; run: minus the value at the first sample of this run (counters of a target process that outlives one run).'),
-    every: duration.default('1s'),
+    every: interval.default('1s'),
     timeout: duration.default('2s'),
   })
   .strict();
@@ -259,7 +267,7 @@ export const TelegramSentProbeSchema = z
     contains: z.string().min(1).optional().describe('Only records whose text contains this (case-sensitive).'),
     method: z.string().regex(/^[a-zA-Z]+$/, { message: 'a Bot API method such as sendMessage' }).default('sendMessage'),
     ok: z.boolean().default(true).describe('true: only calls Telegram accepted; false: only refused ones.'),
-    every: duration.default('500ms'),
+    every: interval.default('500ms'),
     timeout: duration.default('2s'),
   })
   .strict()
@@ -284,7 +292,7 @@ export const SimProbeSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, { message: 'a dot path such as requests.create' })
       .describe('Where the number is in the JSON answer.'),
     since: z.enum(['run', 'absolute']).default('run').describe('run: minus the value at the first sample of this run; absolute: as read.'),
-    every: duration.default('1s'),
+    every: interval.default('1s'),
     timeout: duration.default('2s'),
   })
   .strict();
