@@ -54,6 +54,7 @@ header.hero.status-error { border-top-color: var(--error); }
   background: var(--soft); border: 1px solid var(--line); font-size: 13px; }
 .chip.clause-passed { background: var(--pass-bg); border-color: #86efac; }
 .chip.clause-failed { background: var(--fail-bg); border-color: #fca5a5; }
+.chip.sabotaged { background: #7f1d1d; color: #fff; border-color: #7f1d1d; font-weight: 700; font-size: 12px; }
 .chip .count { color: var(--muted); font-size: 12px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 7px 10px; border-bottom: 1px solid var(--line); }

@@ -75,7 +75,9 @@ export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: str
       className: journal.status === 'passed' ? undefined : 'row-failed',
       cells: [
         `<a href="${esc(relativeHref(htmlFile))}"><b>${esc(journal.scenario.id)}</b> ${esc(journal.scenario.title)}</a>`,
-        statusBadge(journal.status) + (journal.reason === undefined ? '' : `<div class="muted">${esc(journal.reason)}</div>`),
+        statusBadge(journal.status) +
+          (journal.environment.sabotage.length === 0 ? '' : ` <span class="chip sabotaged" title="the target was deliberately broken for this run">sabotaged: ${esc(journal.environment.sabotage.join(', '))}</span>`) +
+          (journal.reason === undefined ? '' : `<div class="muted">${esc(journal.reason)}</div>`),
         esc(formatMs(journal.durationMs)),
         String(passed),
         failed > 0 ? `<b class="value bad">${failed}</b>` : '0',
@@ -100,7 +102,8 @@ export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: str
 // ---------------------------------------------------------------------------
 // Page frame and small builders
 
-function page(title: string, body: string): string {
+/** A complete self-contained HTML document around a body. */
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -119,7 +122,7 @@ ${body}
 `;
 }
 
-function statusBadge(status: RunStatus, large = false): string {
+export function statusBadge(status: RunStatus, large = false): string {
   return `<span class="badge badge-${status}${large ? ' badge-lg' : ''}">${status}</span>`;
 }
 

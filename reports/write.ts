@@ -8,27 +8,76 @@ import { JOURNAL_VERSION } from '../cli/engine/journal.ts';
 import type { Journal } from '../cli/engine/journal.ts';
 import { renderHtml, renderIndexHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
+import { renderProveHtml, renderProveJunit, type ProofEntry } from './prove-report.ts';
+import type { ProofRow } from '../cli/engine/proof.ts';
 
-/** Writes every report of the run into outDir (created if missing) and returns the paths written, in order. */
-export async function writeRunOutputs(journals: Journal[], outDir: string): Promise<{ files: string[] }> {
+type Writer = (name: string, content: string) => Promise<void>;
+
+async function openFolder(outDir: string): Promise<{ write: Writer; files: string[] }> {
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
-  const write = async (name: string, content: string): Promise<void> => {
+  const write: Writer = async (name, content) => {
     const file = path.join(outDir, name);
     await writeFile(file, content, 'utf8');
     files.push(file);
   };
+  return { write, files };
+}
+
+/** Each journal and its HTML page (and, unless told otherwise, its own JUnit file); the page of each, in order. */
+async function writeScenarioFiles(journals: Journal[], write: Writer, junitPerScenario: boolean): Promise<Array<{ journal: Journal; htmlFile: string }>> {
   const baseNames = uniqueBaseNames(journals.map((j) => j.scenario.id));
-  const indexEntries: Array<{ journal: Journal; htmlFile: string }> = [];
+  const entries: Array<{ journal: Journal; htmlFile: string }> = [];
   for (const [i, journal] of journals.entries()) {
     const base = baseNames[i] ?? `scenario-${i + 1}`;
     await write(`${base}.journal.json`, `${JSON.stringify(journal, null, 2)}\n`);
-    await write(`${base}.junit.xml`, renderJunit([journal]));
+    if (junitPerScenario) await write(`${base}.junit.xml`, renderJunit([journal]));
     await write(`${base}.html`, renderHtml(journal));
-    indexEntries.push({ journal, htmlFile: `${base}.html` });
+    entries.push({ journal, htmlFile: `${base}.html` });
   }
+  return entries;
+}
+
+/** Writes every report of the run into outDir (created if missing) and returns the paths written, in order. */
+export async function writeRunOutputs(journals: Journal[], outDir: string): Promise<{ files: string[] }> {
+  const { write, files } = await openFolder(outDir);
+  const indexEntries = await writeScenarioFiles(journals, write, true);
   await write('junit.xml', renderJunit(journals));
   await write('index.html', renderIndexHtml(indexEntries));
+  return { files };
+}
+
+/** One proof row as `prove` judged it, with the journals it was judged on. */
+export interface ProofInput {
+  row: ProofRow;
+  title: string;
+  /** The healthy run: a journal of this run, or one reused from an earlier run folder (with its file). */
+  healthy?: { journal: Journal; reusedFile?: string };
+  sabotaged?: Journal;
+}
+
+/**
+ * Writes the outputs of `prove`: every journal and page of its runs, then the proof page
+ * as index.html and the proof JUnit (one case per switch) as junit.xml. No per-scenario
+ * JUnit file is written, so a CI job that collects JUnit files sees only the proof.
+ */
+export async function writeProveOutputs(proofs: ProofInput[], journals: Journal[], outDir: string): Promise<{ files: string[] }> {
+  const { write, files } = await openFolder(outDir);
+  const written = await writeScenarioFiles(journals, write, false);
+  const pageOf = new Map(written.map((w) => [w.journal, w.htmlFile]));
+  const run = (journal: Journal | undefined, reusedFile?: string): ProofEntry['healthy'] => {
+    if (!journal) return undefined;
+    const href = reusedFile === undefined ? pageOf.get(journal) : path.relative(outDir, reusedFile.replace(/\.journal\.json$/, '.html'));
+    return href === undefined ? undefined : { journal, href };
+  };
+  const entries: ProofEntry[] = proofs.map((p) => ({
+    row: p.row,
+    title: p.title,
+    healthy: run(p.healthy?.journal, p.healthy?.reusedFile),
+    sabotaged: run(p.sabotaged),
+  }));
+  await write('junit.xml', renderProveJunit(entries));
+  await write('index.html', renderProveHtml(entries));
   return { files };
 }
 

@@ -4,12 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
 import { scenarioFingerprint } from '../engine/scenario-loader.ts';
-import { readJournal } from '../../reports/write.ts';
+import { readJournal, writeProveOutputs, type ProofInput } from '../../reports/write.ts';
 import type { Journal } from '../engine/journal.ts';
 import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { printError } from './print-error.ts';
-import { loadSelection, writeOutputs, type SelectionFlags } from './run.ts';
+import { loadSelection, type SelectionFlags } from './run.ts';
 import { withSession } from './session.ts';
 import { parseStackMode, say } from './shared.ts';
 
@@ -54,18 +54,26 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
   return found;
 }
 
+/** Writes the run folder of a proof (its page is the folder's index) and says where it is. */
+async function writeProofOutputs(proofs: ProofInput[], journals: Journal[], outRoot: string, runId: string): Promise<void> {
+  if (proofs.length === 0) return;
+  const outDir = path.resolve(outRoot, runId);
+  const { files } = await writeProveOutputs(proofs, journals, outDir);
+  say(`\nproof report: ${path.join(outDir, 'index.html')} · JUnit: ${path.join(outDir, 'junit.xml')} (${files.length} files)`);
+}
+
 async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
   const baselines = await readBaselines(flags.baseline);
   const { value: rows, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
     async (session) => {
-      const out: ProofRow[] = [];
+      const proofs: ProofInput[] = [];
       const journals: Journal[] = [];
       for (const item of loaded) {
-        const { id, catches } = item.scenario;
+        const { id, catches, title } = item.scenario;
         if (catches.length === 0) {
-          out.push({ scenario: id, sabotage: null, outcome: 'no-sabotage-declared', detail: 'the scenario lists no switch under "catches"' });
+          proofs.push({ title, row: { scenario: id, sabotage: null, outcome: 'no-sabotage-declared', detail: 'the scenario lists no switch under "catches"' } });
           continue;
         }
         if (session.signal.aborted) break;
@@ -77,11 +85,11 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
           if (session.signal.aborted) break;
           const sabotaged = await session.run(item, [name]);
           journals.push(sabotaged);
-          out.push(judgeProof(id, name, baseline, sabotaged));
+          proofs.push({ title, row: judgeProof(id, name, baseline, sabotaged), healthy: { journal: baseline, reusedFile: reused?.file }, sabotaged });
         }
       }
-      await writeOutputs(journals, flags.out, session.runId);
-      return out;
+      await writeProofOutputs(proofs, journals, flags.out, session.runId);
+      return proofs.map((p) => p.row);
     },
   );
   const summary = proofSummary(rows);
