@@ -16,9 +16,10 @@ import type {
   SteadyCheckResult,
 } from '../cli/engine/journal.ts';
 import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart } from './chart.ts';
-import type { FaultWindow } from './chart.ts';
+import type { FaultWindow, Threshold } from './chart.ts';
 import { escapeMarkup as esc } from './escape.ts';
 import { REPORT_CSS } from './html-style.ts';
+import { loadOutcomes, runOutcomes } from './outcomes.ts';
 
 /** A table row: cells are HTML that the caller has already escaped. */
 interface Row {
@@ -47,8 +48,8 @@ export function renderHtml(journal: Journal): string {
     clausesSection(journal),
     expectationsSection(journal.expectations),
     timelineSection(journal, extentMs),
-    loadsSection(journal.loads, extentMs, windows),
-    probesSection(journal.probes, extentMs, windows),
+    loadsSection(journal, extentMs, windows),
+    probesSection(journal, extentMs, windows),
     steadyStateSection(journal),
     environmentSection(journal),
     eventsSection(journal.events),
@@ -166,7 +167,6 @@ function card(label: string, value: string, sub: string, tone?: 'good' | 'bad'):
 function headerSection(journal: Journal): string {
   const { scenario, status } = journal;
   const description = scenario.description === undefined ? '' : `<p class="description">${esc(scenario.description)}</p>`;
-  const reason = journal.reason === undefined ? '' : `<div class="reason status-${status}"><b>Why ${esc(status)}:</b> ${esc(journal.reason)}</div>`;
   const meta = [
     ['Run', journal.runId],
     ['Started', formatTimestamp(journal.startedAt)],
@@ -180,10 +180,25 @@ function headerSection(journal: Journal): string {
   return `<header class="hero status-${status}">
 <div class="eyebrow">chaosctl · ${esc(scenario.kind)} scenario report</div>
 <div class="title-row"><h1><span class="scenario-id">${esc(scenario.id)}</span> · ${esc(scenario.title)}</h1>${statusBadge(status, true)}</div>
-${description}
+${whyBlock(journal)}
 <div class="meta">${meta}</div>
-${reason}
+${description}
 </header>`;
+}
+
+/** For a run that did not pass: the failed expectations and checks by name, first thing on the page. */
+function whyBlock(journal: Journal): string {
+  if (journal.status === 'passed') return '';
+  const failed = journal.expectations.filter((e) => !e.passed);
+  const steady = [...journal.steadyState.before.map((c) => ['before', c] as const), ...journal.steadyState.after.map((c) => ['after', c] as const)].filter(([, c]) => !c.passed);
+  const items = [
+    ...failed.map((e) => `<li><a href="#expectations"><b>${esc(e.id)}</b></a> (${esc(e.clause)}): ${esc(e.assertion)} — observed ${esc(e.observed)}</li>`),
+    ...steady.map(([phase, c]) => `<li><b>steady state ${phase}</b>: ${esc(c.description)} — not met after ${c.attempts} sample(s)</li>`),
+  ];
+  const count = failed.length > 0 ? `${failed.length} of ${journal.expectations.length} expectation${journal.expectations.length === 1 ? '' : 's'} failed` : '';
+  const reason = journal.reason === undefined || (failed.length > 0 && /expectation/.test(journal.reason)) ? '' : esc(journal.reason);
+  const head = [count, reason].filter(Boolean).join(' · ');
+  return `<div class="reason status-${journal.status}" id="why"><b>Why ${esc(journal.status)}:</b> ${head}${items.length > 0 ? `<ul class="why">${items.join('')}</ul>` : ''}</div>`;
 }
 
 function sabotageBanner(sabotage: string[]): string {
@@ -199,19 +214,50 @@ function sabotageBanner(sabotage: string[]): string {
 function summaryCards(journal: Journal): string {
   const passed = journal.expectations.filter((e) => e.passed).length;
   const total = journal.expectations.length;
-  const requests = journal.loads.reduce((sum, l) => sum + l.requests, 0);
-  const errors = journal.loads.reduce((sum, l) => sum + l.errors, 0);
   const injected = journal.faults.filter((f) => f.injectedMs !== null).length;
   const reverted = journal.faults.filter((f) => f.revertedMs !== null).length;
   const samples = journal.probes.flatMap((p) => p.samples);
   const okSamples = samples.filter((s) => s.ok).length;
   return `<div class="cards">
 ${card('Expectations', `${passed} / ${total} passed`, total === 0 ? 'none were evaluated' : `${total - passed} failed`, total > 0 && passed === total ? 'good' : total > 0 ? 'bad' : undefined)}
-${card('Requests', formatCount(requests), `${formatCount(errors)} errors (${percent(errors, requests)})`, errors > 0 ? 'bad' : undefined)}
+${workCard(journal)}
 ${card('Faults', `${injected} injected`, `${reverted} reverted of ${journal.faults.length} planned`, injected > reverted ? 'bad' : undefined)}
-${card('Probe samples', `${formatCount(okSamples)} / ${formatCount(samples.length)} ok`, `${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
+${card('Probe samples', `${formatCount(okSamples)} / ${formatCount(samples.length)} taken`, `${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
 ${card('Duration', formatMs(journal.durationMs), `timeline ${formatMs(journal.timelineDurationMs)}`)}
 </div>`;
+}
+
+/**
+ * What the run sent: requests of its loads, with the answers the scenario required
+ * (L11's 503s while the database is down) apart from real errors; for a scenario
+ * without load (L5 runs a job), its actions and the values its expectations judged.
+ */
+function workCard(journal: Journal): string {
+  if (journal.loads.length > 0) {
+    const { requests, required, errors } = runOutcomes(journal);
+    const requiredNote = required > 0 ? `, ${formatCount(required)} required by the scenario` : '';
+    return card('Requests', formatCount(requests), `${formatCount(errors)} errors (${percent(errors, requests)})${requiredNote}`, errors > 0 ? 'bad' : undefined);
+  }
+  const actions = journal.actions ?? [];
+  const judged = judgedValues(journal).slice(0, 2);
+  if (actions.length === 0 && judged.length === 0) return card('Requests', 'no load', 'this scenario sends no load of its own');
+  const value = judged.length > 0 ? judged.map(([name, v]) => `${formatCount(v)} ${name}`).join(' · ') : `${actions.length} action${actions.length === 1 ? '' : 's'}`;
+  const sub = actions.length === 0 ? 'no load: values read by its probes' : `${actions.length} action${actions.length === 1 ? '' : 's'}: ${actions.map((a) => `${a.step} ${a.outcome ?? 'no outcome'}`).join(', ')}`;
+  return `<div class="card card-wide"><div class="label">Sent</div><div class="value">${esc(value)}</div><div class="sub">${esc(sub)}</div></div>`;
+}
+
+/** The last value of each value probe an expectation judges (reminders delivered, claims…). */
+export function judgedValues(journal: Journal): Array<[string, number]> {
+  const names = [...new Set(journal.expectations.map((e) => e.subject?.probe).filter((n): n is string => n !== undefined))];
+  const out: Array<[string, number]> = [];
+  for (const name of names) {
+    const final = journal.finalSamples[name]?.value;
+    const probe = journal.probes.find((p) => p.name === name);
+    const last = [...(probe?.samples ?? [])].reverse().find((s) => s.value !== undefined)?.value;
+    const value = final ?? last;
+    if (value !== undefined) out.push([name, value]);
+  }
+  return out;
 }
 
 /** Each seed clause the scenario covers, with the verdict of its expectations. */
@@ -257,7 +303,8 @@ function timelineSection(journal: Journal, extentMs: number): string {
   return `<section id="timeline"><h2>Timeline</h2>
 <p class="spec">Run clock in seconds from the start of the timeline (${esc(formatMs(journal.timelineDurationMs))}). Shaded bands: each fault from injection until its revert finished.</p>
 ${timelineChart(journal, extentMs)}
-${legend([['sw-load', 'load step (actual)'], ['sw-fault', 'fault step (actual)'], ['sw-planned', 'planned window'], ['sw-band', 'fault in place']])}
+${legend([['sw-load', 'load step (actual)'], ['sw-fault', 'fault step (actual)'], ...((journal.actions ?? []).length > 0 ? ([['sw-action', 'action step']] as Array<[string, string]>) : []), ['sw-planned', 'planned window'], ['sw-band', 'fault in place']])}
+${wholeRunNote(faultWindows(journal.faults, extentMs))}
 <h3>Faults</h3>${faults}${actionsTable(journal)}${fixturesTable(journal)}</section>`;
 }
 
@@ -308,28 +355,49 @@ function faultRow(fault: FaultRecord): Row {
   };
 }
 
-function loadsSection(loads: LoadRecord[], extentMs: number, windows: FaultWindow[]): string {
-  const body = loads.length === 0 ? '<p class="muted">This scenario ran no load.</p>' : loads.map((l) => loadBlock(l, extentMs, windows)).join('\n');
+/** Faults in place for the whole run are not shaded on the charts (they would cover everything): they are named here. */
+function wholeRunNote(windows: FaultWindow[]): string {
+  const whole = windows.filter((w) => w.wholeRun);
+  if (whole.length === 0) return '';
+  return `<p class="note">In place for the whole run, so not shaded on the charts: ${whole.map((w) => `<b>${esc(w.step)}</b> (${esc(w.label)})`).join(', ')}.</p>`;
+}
+
+function loadsSection(journal: Journal, extentMs: number, windows: FaultWindow[]): string {
+  const loads = journal.loads;
+  const body = loads.length === 0 ? '<p class="muted">This scenario ran no load.</p>' : loads.map((l) => loadBlock(journal, l, extentMs, windows)).join('\n');
   return `<section id="loads"><h2>Load</h2>${body}</section>`;
 }
 
-function loadBlock(load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
-  const summary = keyValueTable(
-    [
-      ['Requests', formatCount(load.requests)],
-      ['Errors', `${formatCount(load.errors)} (${percent(load.errors, load.requests)})`],
-      ['Achieved rate', load.spec.driver === 'http' ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned` : `${load.achievedRate.toFixed(1)} per second`],
-      ['Ran', `${clockPrecise(load.startedMs)} → ${clockPrecise(load.endedMs)} (${formatMs(load.endedMs - load.startedMs)})`],
-      ['Status counts', formatStatusCounts(load.statusCounts)],
-    ],
-    'no data',
-  );
+/** Below this many requests an achieved rate says nothing (5 requests in 37 ms is not "132/s"). */
+const MIN_REQUESTS_FOR_RATE = 20;
+
+function loadBlock(journal: Journal, load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
+  const outcome = loadOutcomes(journal, load);
+  const required = Object.entries(outcome.required).map(([status, n]) => `${status} × ${formatCount(n)}`).join(', ');
+  const rate =
+    load.requests < MIN_REQUESTS_FOR_RATE
+      ? `not shown for ${formatCount(load.requests)} request${load.requests === 1 ? '' : 's'}`
+      : load.spec.driver === 'http'
+        ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned`
+        : `${load.achievedRate.toFixed(1)} per second`;
+  const pairs: Array<[string, string]> = [
+    ['Requests', formatCount(load.requests)],
+    ['Errors', `${formatCount(outcome.errors)} (${percent(outcome.errors, load.requests)})`],
+  ];
+  if (outcome.requiredCount > 0) pairs.push(['Required outcomes', `${required} — expected, required by ${outcome.because.join(', ')}`]);
+  pairs.push(['Achieved rate', rate], ['Ran', `${clockPrecise(load.startedMs)} → ${clockPrecise(load.endedMs)} (${formatMs(load.endedMs - load.startedMs)})`], ['Status counts', formatStatusCounts(load.statusCounts)]);
+  const summary = keyValueTable(pairs, 'no data');
+  const measured = load.latency.count > 0;
+  const legendItems: Array<[string, string]> = [['sw-req', 'requests per second'], ['sw-err', 'errors per second']];
+  if (outcome.requiredCount > 0) legendItems.push(['sw-expected', 'required outcome (expected)']);
+  if (measured) legendItems.push(['sw-p95', 'p95 latency'], ['sw-max', 'max latency']);
+  legendItems.push(['sw-band', 'fault in place']);
   return `<div class="subsection"><h3>${esc(load.step)}</h3>
 <p class="spec">${esc(describeLoad(load))}</p>
-${loadChart(load, extentMs, windows)}
-${legend([['sw-req', 'requests per second'], ['sw-err', 'errors per second'], ['sw-p95', 'p95 latency'], ['sw-max', 'max latency'], ['sw-band', 'fault in place']])}
-<div class="grid-2"><div>${summary}</div><div>${latencyTable(load.latency, load.correctedLatency)}</div></div>
-<p class="note">${esc(CORRECTED_LATENCY_NOTE)}</p>
+${loadChart(load, extentMs, windows, { requiredShare: load.errors === 0 ? 0 : outcome.requiredCount / load.errors })}
+${legend(legendItems)}
+<div class="grid-2"><div>${summary}</div><div>${measured ? latencyTable(load.latency, load.correctedLatency) : '<p class="muted"><b>Latency not measured:</b> this load does not time its replies, so there is no latency to show (not 0 ms).</p>'}</div></div>
+${measured ? `<p class="note">${esc(CORRECTED_LATENCY_NOTE)}</p>` : ''}
 </div>`;
 }
 
@@ -347,12 +415,26 @@ export function latencyTable(raw: LatencySummary, corrected: LatencySummary): st
   return renderTable([{ label: 'Latency' }, { label: 'As measured', numeric: true }, { label: 'Corrected', numeric: true }], rows, 'no latency data');
 }
 
-function probesSection(probes: ProbeRecord[], extentMs: number, windows: FaultWindow[]): string {
-  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(p, extentMs, windows)).join('\n');
+function probesSection(journal: Journal, extentMs: number, windows: FaultWindow[]): string {
+  const probes = journal.probes;
+  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(p, extentMs, windows, thresholdsFor(journal, p.name))).join('\n');
   return `<section id="probes"><h2>Probes</h2>${body}</section>`;
 }
 
-function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]): string {
+/** The value levels the expectations on this probe judge it against, labelled with the expectation. */
+export function thresholdsFor(journal: Journal, probeName: string): Threshold[] {
+  const out: Threshold[] = [];
+  for (const e of journal.expectations) {
+    const condition = e.subject?.probe === probeName ? e.subject.condition : undefined;
+    if (!condition) continue;
+    if (condition.valueEquals !== undefined) out.push({ value: condition.valueEquals, label: `${e.id}: = ${formatCount(condition.valueEquals)}` });
+    if (condition.valueAtLeast !== undefined) out.push({ value: condition.valueAtLeast, label: `${e.id}: ≥ ${formatCount(condition.valueAtLeast)}` });
+    if (condition.valueAtMost !== undefined) out.push({ value: condition.valueAtMost, label: `${e.id}: ≤ ${formatCount(condition.valueAtMost)}` });
+  }
+  return out;
+}
+
+function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[], thresholds: Threshold[]): string {
   const samples = probe.samples;
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const statusCounts: Record<string, number> = {};
@@ -369,8 +451,12 @@ function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]
       : `${formatCount(samples.length)} samples, ${formatCount(okCount)} ok (${percent(okCount, samples.length)}) · ${formatStatusCounts(statusCounts)} · latency p50 ${formatMs(nearestRank(latencies, 50))}, p95 ${formatMs(nearestRank(latencies, 95))}, max ${formatMs(latencies[latencies.length - 1] ?? 0)}${valueStats}`;
   return `<div class="subsection"><h3>${esc(probe.name)}</h3>
 <p class="spec">${esc(describeProbeSpec(probe.spec))}</p>
-${probeChart(probe, extentMs, windows)}
-${legend([['sw-ok', '2xx'], ['sw-server', '5xx'], ['sw-other', 'other status'], ['sw-none', 'error or timeout (✕)'], ['sw-band', 'fault in place']])}
+${probeChart(probe, extentMs, windows, thresholds)}
+${legend(
+  values.length > 0
+    ? [['sw-value', 'value read'], ['sw-none', 'no value read (✕)'], ...(thresholds.length > 0 ? ([['sw-threshold', 'level an expectation judges']] as Array<[string, string]>) : []), ['sw-band', 'fault in place']]
+    : [['sw-ok', '2xx'], ['sw-server', '5xx'], ['sw-other', 'other status'], ['sw-none', 'error or timeout (✕)'], ['sw-band', 'fault in place']],
+)}
 <p>${esc(stats)}</p>
 </div>`;
 }
