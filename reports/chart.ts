@@ -256,8 +256,10 @@ export function faultBands(windows: FaultWindow[], extentMs: number, top: number
     .join('');
 }
 
-/** Rough width of one character of an 11–12 px label, for fitting labels without measuring. */
+/** Rough width of one character of a 10.5 px label, for fitting labels without measuring. */
 const CHAR_WIDTH = 6.6;
+/** The same for the 12 px bold lane labels (wide enough for DejaVu Sans Bold, the widest common fallback). */
+const LANE_CHAR_WIDTH = 7.8;
 
 function fitText(value: string, maxChars: number): string {
   return value.length <= maxChars ? value : `${value.slice(0, Math.max(1, maxChars - 1))}…`;
@@ -309,10 +311,10 @@ function timelineLane(journal: Journal, entry: TimelineEntry, top: number, exten
   const action = entry.kind === 'action' ? journal.actions?.find((a) => a.step === entry.step) : undefined;
   const what = fault ? fault.description : load ? describeLoad(load) : action ? `${action.description}${action.outcome === null ? '' : ` → ${action.outcome}`}` : entry.kind;
   const plotWidth = CHART_WIDTH - PLOT_RIGHT - PLOT_LEFT;
-  const maxChars = Math.floor(plotWidth / CHAR_WIDTH);
+  const maxChars = Math.floor(plotWidth / LANE_CHAR_WIDTH);
   const label = fitText(`${entry.step} · ${what}${problem === undefined ? '' : ` · ✕ ${problem}`}`, maxChars);
   const startX = x(actual.start ?? entry.plannedAtMs);
-  const labelX = Math.max(PLOT_LEFT, Math.min(startX, CHART_WIDTH - PLOT_RIGHT - label.length * CHAR_WIDTH));
+  const labelX = Math.max(PLOT_LEFT, Math.min(startX, CHART_WIDTH - PLOT_RIGHT - label.length * LANE_CHAR_WIDTH));
   const labelClass = problem === undefined ? 'lane-label' : 'lane-label lane-error';
   return planned + actualBar + text(labelX, top + 13, label, labelClass);
 }
@@ -496,3 +498,48 @@ function minOf(values: number[]): number | undefined {
   return min;
 }
 
+
+// ---------------------------------------------------------------------------
+// Trend: key figures over the kept runs of a scenario
+
+/** One small panel of the trend chart: a figure's value per run, oldest first (null: not measured in that run). */
+export interface TrendSeries {
+  label: string;
+  values: Array<number | null>;
+  format: (value: number) => string;
+}
+
+const TREND_PANEL_WIDTH = 300;
+const TREND_GAP = 30;
+const TREND_TOP = 22;
+const TREND_BOTTOM = 100;
+
+/** Three small panels side by side, one per figure, each point one kept run; the last (this run) is marked. */
+export function trendChart(series: TrendSeries[], runLabels: string[]): string {
+  const panels = series
+    .map((s, i) => {
+      const left = i * (TREND_PANEL_WIDTH + TREND_GAP) + 10;
+      const right = left + TREND_PANEL_WIDTH;
+      const x = linearScale([0, Math.max(1, s.values.length - 1)], [left + 8, right - 8]);
+      const measured = s.values.filter((v): v is number => v !== null);
+      const axis = countAxis(maxOf(measured), [TREND_BOTTOM, TREND_TOP + 6]);
+      const top = axis.ticks[axis.ticks.length - 1] ?? 1;
+      const path = linePath(s.values.map((v, j) => (v === null ? null : ([x(j), axis.scale(v)] as const))));
+      const dots = s.values
+        .map((v, j) => {
+          if (v === null) return '';
+          const tip = `<title>${escapeMarkup(`${runLabels[j] ?? ''}: ${s.format(v)}`)}</title>`;
+          return `<circle${attrs({ class: j === s.values.length - 1 ? 'trend-now' : 'trend-dot', cx: x(j), cy: axis.scale(v), r: j === s.values.length - 1 ? 3.6 : 2.4 })}>${tip}</circle>`;
+        })
+        .join('');
+      const last = s.values.at(-1);
+      const title = `${s.label}: ${last === null || last === undefined ? 'not measured' : s.format(last)} now`;
+      const frame = `<line${attrs({ class: 'axis', x1: left, x2: right, y1: TREND_BOTTOM, y2: TREND_BOTTOM })}/>`;
+      const scale = text(right, TREND_TOP + 4, `max ${s.format(top)}`, 'tick', 'end');
+      const body = measured.length === 0 ? text((left + right) / 2, (TREND_TOP + TREND_BOTTOM) / 2, 'not measured', 'empty-note', 'middle') : `<path${attrs({ class: 'trend-line', d: path })}/>${dots}`;
+      return text(left, TREND_TOP - 8, title, 'panel-title') + scale + frame + body;
+    })
+    .join('');
+  const footer = text(10, TREND_BOTTOM + 18, `${runLabels.length} kept run${runLabels.length === 1 ? '' : 's'}, oldest left; the large dot is this run`, 'tick');
+  return svgFrame(TREND_BOTTOM + 26, 'Trend of key figures over kept runs', 'trend-chart', panels + footer);
+}

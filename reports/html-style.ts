@@ -105,6 +105,9 @@ svg.chart .line-max { fill: none; stroke: #94a3b8; stroke-width: 1.2; stroke-das
 svg.chart .dot-p95 { fill: #0f766e; }
 svg.chart .probe-trace { fill: none; stroke: #cbd5e1; stroke-width: 1; }
 svg.chart .pt-ok { fill: #16a34a; }
+svg.chart .trend-line { fill: none; stroke: #2563eb; stroke-width: 1.6; }
+svg.chart .trend-dot { fill: #2563eb; }
+svg.chart .trend-now { fill: #0f172a; }
 svg.chart .pt-value { fill: #2563eb; }
 svg.chart .value-trace { fill: none; stroke: #2563eb; stroke-width: 1.6; }
 svg.chart .threshold { stroke: #7c3aed; stroke-width: 1.4; stroke-dasharray: 6 4; }

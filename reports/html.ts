@@ -15,7 +15,9 @@ import type {
   RunStatus,
   SteadyCheckResult,
 } from '../cli/engine/journal.ts';
-import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart } from './chart.ts';
+import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart, trendChart } from './chart.ts';
+import { compareRuns, formatFigure } from './comparison.ts';
+import { keyFigures } from './figures.ts';
 import type { FaultWindow, Threshold } from './chart.ts';
 import { escapeMarkup as esc } from './escape.ts';
 import { REPORT_CSS } from './html-style.ts';
@@ -37,14 +39,22 @@ interface Column {
 export const CORRECTED_LATENCY_NOTE =
   'The corrected figures account for coordinated omission: when a response took longer than the interval at which its connection should have sent the next request, the requests that were held back are counted too, each with the time it would have waited — so they show what users arriving at the planned rate would have seen, and expectations are judged on them.';
 
+/** What a page knows beyond its own journal: the run it is compared with, and the scenario's kept runs. */
+export interface PageContext {
+  previous?: { journal: Journal; href: string };
+  /** Kept runs of this scenario, oldest first, ending with this one. */
+  trend?: Journal[];
+}
+
 /** Renders the report of one scenario run as a complete HTML document. */
-export function renderHtml(journal: Journal): string {
+export function renderHtml(journal: Journal, context: PageContext = {}): string {
   const extentMs = clockExtentMs(journal);
   const windows = faultWindows(journal.faults, extentMs);
   const body = [
     headerSection(journal),
     sabotageBanner(journal.environment.sabotage),
     summaryCards(journal),
+    comparisonSection(journal, context),
     clausesSection(journal),
     expectationsSection(journal.expectations),
     timelineSection(journal, extentMs),
@@ -98,6 +108,47 @@ export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: str
     'No scenarios in this run.',
   );
   return page('chaosctl run index', `${header}\n<section><h2>Scenarios</h2>${table}</section>`);
+}
+
+/** One kept run for the history page. */
+export interface HistoryEntry {
+  runId: string;
+  href: string;
+  journals: Journal[];
+}
+
+/** Every run kept under an output folder, newest first: verdict, date, duration, sabotage, profile. */
+export function renderHistoryHtml(runs: HistoryEntry[]): string {
+  const rows: Row[] = [...runs].reverse().map((run) => {
+    const overall = worstStatus(run.journals.map((j) => j.status));
+    const sabotage = [...new Set(run.journals.flatMap((j) => j.environment.sabotage))];
+    const profiles = [...new Set(run.journals.map((j) => j.environment.profile ?? 'default'))];
+    const started = run.journals.map((j) => j.startedAt).sort()[0];
+    const proof = sabotage.length > 0 && run.journals.some((j) => j.environment.sabotage.length > 0);
+    return {
+      className: overall === 'passed' || proof ? undefined : 'row-failed',
+      cells: [
+        `<a href="${esc(relativeHref(run.href))}"><b>${esc(run.runId)}</b></a>`,
+        overall === undefined ? '—' : statusBadge(overall),
+        esc(run.journals.map((j) => `${j.scenario.id} ${j.status}`).join(', ')),
+        esc(started === undefined ? '—' : formatTimestamp(started)),
+        esc(formatMs(run.journals.reduce((sum, j) => sum + j.durationMs, 0))),
+        sabotage.length === 0 ? '<span class="muted">none</span>' : `<span class="chip sabotaged">${esc(sabotage.join(', '))}</span>`,
+        esc(profiles.join(', ')),
+      ],
+    };
+  });
+  const table = renderTable(
+    [{ label: 'Run' }, { label: 'Verdict' }, { label: 'Scenarios' }, { label: 'Started' }, { label: 'Duration', numeric: true }, { label: 'Sabotage' }, { label: 'Profile' }],
+    rows,
+    'No runs are kept here yet.',
+  );
+  const header = `<header class="hero">
+<div class="eyebrow">chaosctl · run history</div>
+<div class="title-row"><h1>${runs.length} kept run${runs.length === 1 ? '' : 's'}</h1></div>
+<p class="description">Every run folder under this output folder, newest first. A sabotaged run is meant to fail: it shows whether chaosctl notices.</p>
+</header>`;
+  return page('chaosctl run history', `${header}\n<section><h2>Runs</h2>${table}</section>`);
 }
 
 // ---------------------------------------------------------------------------
@@ -258,6 +309,41 @@ export function judgedValues(journal: Journal): Array<[string, number]> {
     if (value !== undefined) out.push([name, value]);
   }
   return out;
+}
+
+/** Key figures next to the previous run of the scenario (or the baseline), regressions marked; then the trend over kept runs. */
+function comparisonSection(journal: Journal, context: PageContext): string {
+  const previous = context.previous;
+  const trend = context.trend ?? [journal];
+  const table = previous
+    ? renderTable(
+        [{ label: 'Figure' }, { label: `Previous (${previous.journal.runId})`, numeric: true }, { label: 'This run', numeric: true }, { label: 'Change' }],
+        compareRuns(previous.journal, journal).map((r) => ({
+          className: r.regression ? 'row-failed' : undefined,
+          cells: [
+            esc(r.label),
+            esc(formatFigure(r.figure, r.before)),
+            `<b>${esc(formatFigure(r.figure, r.after))}</b>`,
+            r.regression ? '<span class="badge badge-failed">regression</span>' : r.improvement ? '<span class="badge badge-passed">better</span>' : '<span class="muted">—</span>',
+          ],
+        })),
+        '',
+      )
+    : '<p class="muted">No earlier run of this scenario is kept under this output folder: nothing to compare with yet.</p>';
+  const link = previous ? ` <a href="${esc(relativeHref(previous.href))}">previous report</a>` : '';
+  const figures = trend.map(keyFigures);
+  const chart =
+    trend.length < 2
+      ? ''
+      : trendChart(
+          [
+            { label: 'p95', values: figures.map((f) => f.p95Ms), format: (v) => formatMs(v) },
+            { label: 'error rate', values: figures.map((f) => f.errorRate), format: (v) => `${(v * 100).toFixed(2)}%` },
+            { label: 'time to recover', values: figures.map((f) => f.recoverMs), format: (v) => formatMs(v) },
+          ],
+          trend.map((j) => `${j.runId} ${j.status}`),
+        );
+  return `<section id="comparison"><h2>Compared with the previous run${link}</h2>${table}${chart}</section>`;
 }
 
 /** Each seed clause the scenario covers, with the verdict of its expectations. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
 import { scenarioFingerprint } from '../engine/scenario-loader.ts';
-import { readJournal, writeProveOutputs, type ProofInput } from '../../reports/write.ts';
+import { readJournal, writeHistoryIndex, writeProveOutputs, type ProofInput } from '../../reports/write.ts';
 import type { Journal } from '../engine/journal.ts';
 import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
@@ -58,7 +58,8 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
 async function writeProofOutputs(proofs: ProofInput[], journals: Journal[], outRoot: string, runId: string): Promise<void> {
   if (proofs.length === 0) return;
   const outDir = path.resolve(outRoot, runId);
-  const { files } = await writeProveOutputs(proofs, journals, outDir);
+  const { files } = await writeProveOutputs(proofs, journals, outDir, { outRoot: path.resolve(outRoot) });
+  await writeHistoryIndex(path.resolve(outRoot));
   say(`\nproof report: ${path.join(outDir, 'index.html')} · JUnit: ${path.join(outDir, 'junit.xml')} (${files.length} files)`);
 }
 

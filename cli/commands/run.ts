@@ -5,7 +5,9 @@ import { ChaosError, exitCodeFor } from '../engine/errors.ts';
 import type { Journal } from '../engine/journal.ts';
 import { listScenarioFiles, loadScenarioFile, resolveScenarioRef, scenarioDir, type LoadedScenario } from '../engine/scenario-loader.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
-import { writeRunOutputs } from '../../reports/write.ts';
+import { writeHistoryIndex, writeRunOutputs } from '../../reports/write.ts';
+import { findRun, type KeptRun } from '../../reports/history.ts';
+import { keyFigures } from '../../reports/figures.ts';
 import { printError } from './print-error.ts';
 import { exitCodeForRun, withSession } from './session.ts';
 import { parseSabotage, parseStackMode, say } from './shared.ts';
@@ -20,6 +22,7 @@ export interface SelectionFlags {
 interface RunFlags extends SelectionFlags {
   out: string;
   sabotage?: string;
+  baseline?: string;
   stack: string;
   keepStack?: boolean;
   json?: boolean;
@@ -53,17 +56,46 @@ export async function loadSelection(refs: string[], flags: SelectionFlags): Prom
   return loaded;
 }
 
-/** Writes the run folder and says where it is. */
-export async function writeOutputs(journals: Journal[], outRoot: string, runId: string): Promise<void> {
-  if (journals.length === 0) return;
+/** Writes the run folder and says where it is; returns the folder and each scenario's page (null when nothing ran). */
+export async function writeOutputs(journals: Journal[], outRoot: string, runId: string, baseline?: KeptRun): Promise<{ dir: string; pages: Map<Journal, string> } | null> {
+  if (journals.length === 0) return null;
   const outDir = path.resolve(outRoot, runId);
-  const { files } = await writeRunOutputs(journals, outDir);
-  say(`\nreports: ${path.join(outDir, 'index.html')} (${files.length} files)`);
+  const { files, pages } = await writeRunOutputs(journals, outDir, { outRoot: path.resolve(outRoot), baseline });
+  const history = await writeHistoryIndex(path.resolve(outRoot));
+  say(`\nreports: ${path.join(outDir, 'index.html')} (${files.length} files; every kept run: ${history})`);
+  return { dir: outDir, pages: new Map(pages.map((p) => [p.journal, path.join(outDir, p.htmlFile)])) };
+}
+
+/**
+ * The `--json` answer: where the reports are, and per scenario its verdict, each
+ * expectation's verdict and the key figures. `status` keeps its earlier shape.
+ */
+export function runSummaryJson(journals: Journal[], written: { dir: string; pages: Map<Journal, string> } | null): Record<string, unknown> {
+  return {
+    status: journals.map((j) => ({ id: j.scenario.id, status: j.status, reason: j.reason ?? null })),
+    reportDir: written?.dir ?? null,
+    index: written === null ? null : path.join(written.dir, 'index.html'),
+    junit: written === null ? null : path.join(written.dir, 'junit.xml'),
+    scenarios: journals.map((j) => ({
+      id: j.scenario.id,
+      status: j.status,
+      reason: j.reason ?? null,
+      sabotage: j.environment.sabotage,
+      report: written?.pages.get(j) ?? null,
+      figures: keyFigures(j),
+      expectations: j.expectations.map((e) => ({ id: e.id, clause: e.clause, passed: e.passed, assertion: e.assertion, observed: e.observed })),
+    })),
+  };
 }
 
 async function run(refs: string[], flags: RunFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
   const sabotage = parseSabotage(flags.sabotage);
+  const baseline = flags.baseline === undefined ? undefined : await findRun(flags.baseline, flags.out);
+  if (flags.baseline !== undefined && baseline === undefined) {
+    throw new ChaosError('CHAOSCTL_E_USAGE', { detail: `--baseline ${flags.baseline}: no run folder with journals there or under ${flags.out}` });
+  }
+  let written: Awaited<ReturnType<typeof writeOutputs>> = null;
   const { value: journals, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
     async (session) => {
@@ -72,14 +104,11 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
         if (session.signal.aborted) break;
         done.push(await session.run(item, sabotage));
       }
-      await writeOutputs(done, flags.out, session.runId);
+      written = await writeOutputs(done, flags.out, session.runId, baseline);
       return done;
     },
   );
-  if (flags.json) {
-    const status = journals.map((j) => ({ id: j.scenario.id, status: j.status, reason: j.reason ?? null }));
-    process.stdout.write(`${JSON.stringify({ status }, null, 2)}\n`);
-  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(runSummaryJson(journals, written), null, 2)}\n`);
   const code = exitCodeForRun(journals, signal);
   say(`chaosctl: ${journals.map((j) => `${j.scenario.id} ${j.status}`).join(', ') || 'nothing ran'} → exit ${code}`);
   return code;
@@ -94,6 +123,7 @@ export function register(program: Command): void {
     .option('--scenarios <dir>', 'folder of scenario files (default: the bundled catalogue, or $CHAOSCTL_SCENARIOS)')
     .option('--out <dir>', 'where run folders with journal, JUnit and HTML go', DEFAULT_OUT_DIR)
     .option('--profile <name>', 'lay this profile over every scenario that declares it, e.g. full: the seed\'s full size and durations')
+    .option('--baseline <run>', 'compare each scenario\'s key figures with this run (a run id under --out, or a run folder) instead of its previous run')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
