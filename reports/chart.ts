@@ -59,6 +59,7 @@ export function clockExtentMs(journal: Journal): number {
   }
   for (const fault of journal.faults) ends.push(fault.injectedMs ?? 0, fault.revertedMs ?? 0);
   for (const probe of journal.probes) for (const sample of probe.samples) ends.push(sample.tMs);
+  for (const sample of Object.values(journal.finalSamples ?? {})) ends.push(sample.tMs);
   return Math.max(1000, maxOf(ends.filter(Number.isFinite)));
 }
 

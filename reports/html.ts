@@ -503,7 +503,12 @@ export function latencyTable(raw: LatencySummary, corrected: LatencySummary): st
 
 function probesSection(journal: Journal, extentMs: number, windows: FaultWindow[]): string {
   const probes = journal.probes;
-  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(p, extentMs, windows, thresholdsFor(journal, p.name))).join('\n');
+  // The sample a final expectation judged is drawn with the others, so the chart ends on the value that was judged.
+  const withFinal = (p: ProbeRecord): ProbeRecord => {
+    const final = journal.finalSamples?.[p.name];
+    return final === undefined || p.samples.includes(final) ? p : { ...p, samples: [...p.samples, final] };
+  };
+  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(withFinal(p), extentMs, windows, thresholdsFor(journal, p.name))).join('\n');
   return `<section id="probes"><h2>Probes</h2>${body}</section>`;
 }
 
@@ -525,7 +530,7 @@ function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const statusCounts: Record<string, number> = {};
   for (const sample of samples) {
-    const key = sample.status === null ? (sample.error ?? 'error') : String(sample.status);
+    const key = sample.status === null ? (sample.ok ? 'read' : (sample.error ?? 'error')) : String(sample.status);
     statusCounts[key] = (statusCounts[key] ?? 0) + 1;
   }
   const okCount = samples.filter((s) => s.ok).length;
