@@ -51,16 +51,15 @@ async function open(file: string): Promise<{ page: Page; problems: string[] }> {
 
 /** Every text label of the timeline with its box, and the box of the chart. */
 async function timelineLabels(page: Page): Promise<{ labels: Array<{ text: string; left: number; right: number; top: number; bottom: number }>; chart: { left: number; right: number } }> {
-  return page.evaluate(() => {
-    const svg = document.querySelector('svg.timeline-chart');
-    if (!svg) throw new Error('no timeline chart');
-    const box = svg.getBoundingClientRect();
-    const labels = [...svg.querySelectorAll('text.lane-label')].map((t) => {
-      const r = t.getBoundingClientRect();
-      return { text: t.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-    });
-    return { labels, chart: { left: box.left, right: box.right } };
-  });
+  const svg = await page.locator('svg.timeline-chart').boundingBox();
+  assert.ok(svg, 'the timeline chart is drawn');
+  const labels = [];
+  for (const label of await page.locator('svg.timeline-chart text.lane-label').all()) {
+    const box = await label.boundingBox();
+    assert.ok(box, 'a label is rendered');
+    labels.push({ text: (await label.textContent()) ?? '', left: box.x, right: box.x + box.width, top: box.y, bottom: box.y + box.height });
+  }
+  return { labels, chart: { left: svg.x, right: svg.x + svg.width } };
 }
 
 function overlaps(a: { left: number; right: number; top: number; bottom: number }, b: typeof a): boolean {
@@ -100,7 +99,8 @@ test('L5: action steps are drawn and labelled with their outcome; whole-run faul
     assert.deepEqual(problems, []);
     const actions = page.locator('svg.timeline-chart rect.lane-action');
     assert.equal(await actions.count(), 3);
-    const fill = await actions.first().evaluate((el) => getComputedStyle(el).fill);
+    // Evaluated in the page, where getComputedStyle exists (this file is compiled without the DOM types).
+    const fill = await actions.first().evaluate('(el) => getComputedStyle(el).fill');
     assert.notEqual(fill, 'rgb(0, 0, 0)', 'action bars are not black');
     const { labels, chart } = await timelineLabels(page);
     for (const name of ['reminders-run', 'reminders-overlap', 'reminders-rerun']) {
