@@ -54,18 +54,19 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
   return found;
 }
 
-/** Writes the run folder of a proof (its page is the folder's index) and says where it is. */
-async function writeProofOutputs(proofs: ProofInput[], journals: Journal[], outRoot: string, runId: string): Promise<void> {
-  if (proofs.length === 0) return;
+/** Writes the run folder of a proof (its page is the folder's index); returns the line that says where, printed after the dashboard is gone. */
+async function writeProofOutputs(proofs: ProofInput[], journals: Journal[], outRoot: string, runId: string): Promise<string | undefined> {
+  if (proofs.length === 0) return undefined;
   const outDir = path.resolve(outRoot, runId);
   const { files } = await writeProveOutputs(proofs, journals, outDir, { outRoot: path.resolve(outRoot) });
   await writeHistoryIndex(path.resolve(outRoot));
-  say(`\nproof report: ${path.join(outDir, 'index.html')} · JUnit: ${path.join(outDir, 'junit.xml')} (${files.length} files)`);
+  return `proof report: ${path.join(outDir, 'index.html')} · JUnit: ${path.join(outDir, 'junit.xml')} (${files.length} files)`;
 }
 
 async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
   const baselines = await readBaselines(flags.baseline);
+  let reportLine: string | undefined;
   const { value: rows, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
     async (session) => {
@@ -89,10 +90,11 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
           proofs.push({ title, row: judgeProof(id, name, baseline, sabotaged), healthy: { journal: baseline, reusedFile: reused?.file }, sabotaged });
         }
       }
-      await writeProofOutputs(proofs, journals, flags.out, session.runId);
+      reportLine = await writeProofOutputs(proofs, journals, flags.out, session.runId);
       return proofs.map((p) => p.row);
     },
   );
+  if (reportLine !== undefined) say(`\n${reportLine}`);
   const summary = proofSummary(rows);
   say('');
   for (const row of rows) say(`${MARK[row.outcome].padEnd(12)} ${row.scenario.padEnd(6)} ${(row.sabotage ?? '—').padEnd(24)} ${row.detail}`);

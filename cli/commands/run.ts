@@ -56,14 +56,18 @@ export async function loadSelection(refs: string[], flags: SelectionFlags): Prom
   return loaded;
 }
 
-/** Writes the run folder and says where it is; returns the folder and each scenario's page (null when nothing ran). */
-export async function writeOutputs(journals: Journal[], outRoot: string, runId: string, baseline?: KeptRun): Promise<{ dir: string; pages: Map<Journal, string> } | null> {
+/**
+ * Writes the run folder; returns the folder, each scenario's page and the line that says
+ * where they are (null when nothing ran). The line is printed once the dashboard is gone,
+ * so its last frame cannot overwrite it.
+ */
+export async function writeOutputs(journals: Journal[], outRoot: string, runId: string, baseline?: KeptRun): Promise<{ dir: string; pages: Map<Journal, string>; line: string } | null> {
   if (journals.length === 0) return null;
   const outDir = path.resolve(outRoot, runId);
   const { files, pages } = await writeRunOutputs(journals, outDir, { outRoot: path.resolve(outRoot), baseline });
   const history = await writeHistoryIndex(path.resolve(outRoot));
-  say(`\nreports: ${path.join(outDir, 'index.html')} (${files.length} files; every kept run: ${history})`);
-  return { dir: outDir, pages: new Map(pages.map((p) => [p.journal, path.join(outDir, p.htmlFile)])) };
+  const line = `reports: ${path.join(outDir, 'index.html')} (${files.length} files; every kept run: ${history})`;
+  return { dir: outDir, pages: new Map(pages.map((p) => [p.journal, path.join(outDir, p.htmlFile)])), line };
 }
 
 /**
@@ -108,6 +112,8 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
       return done;
     },
   );
+  const reportLine = (written as Awaited<ReturnType<typeof writeOutputs>>)?.line;
+  if (reportLine !== undefined) say(`\n${reportLine}`);
   if (flags.json) process.stdout.write(`${JSON.stringify(runSummaryJson(journals, written), null, 2)}\n`);
   const code = exitCodeForRun(journals, signal);
   say(`chaosctl: ${journals.map((j) => `${j.scenario.id} ${j.status}`).join(', ') || 'nothing ran'} → exit ${code}`);
