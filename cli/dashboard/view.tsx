@@ -104,10 +104,11 @@ function shortenSteps(steps: StepView[], room: number): Line[] {
   return hidden > 0 ? [...shown, { text: `  … ${hidden} more step${hidden === 1 ? '' : 's'}`, color: 'gray' }] : shown;
 }
 
-function LineView({ line, columns, color }: { line: Line; columns: number; color: boolean }) {
-  const text = line.text.length > columns ? `${line.text.slice(0, Math.max(1, columns - 1))}…` : line.text;
+/** One line; the live part truncates (it must fit), the ending wraps (nothing of it may be cut). */
+function LineView({ line, columns, color, wrap }: { line: Line; columns: number; color: boolean; wrap: boolean }) {
+  const text = wrap || line.text.length <= columns ? line.text : `${line.text.slice(0, Math.max(1, columns - 1))}…`;
   return (
-    <Text color={color ? line.color : undefined} bold={color ? line.bold : undefined} wrap="truncate-end">
+    <Text color={color ? line.color : undefined} bold={color ? line.bold : undefined} wrap={wrap ? 'wrap' : 'truncate-end'}>
       {text}
     </Text>
   );
@@ -129,11 +130,11 @@ export function Dashboard({ state, now, rows = 24, columns = 80, color = true }:
   return (
     <>
       <Static items={ended}>
-        {(item) => <LineView key={item.key} line={item.line} columns={width} color={color} />}
+        {(item) => <LineView key={item.key} line={item.line} columns={width} color={color} wrap />}
       </Static>
       <Box flexDirection="column">
         {liveLines(state, now, rows).map((line, i) => (
-          <LineView key={i} line={line} columns={width} color={color} />
+          <LineView key={i} line={line} columns={width} color={color} wrap={false} />
         ))}
       </Box>
     </>
