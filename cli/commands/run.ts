@@ -11,6 +11,7 @@ import { keyFigures } from '../../reports/figures.ts';
 import { printError } from './print-error.ts';
 import { exitCodeForRun, withSession } from './session.ts';
 import { parseSabotage, parseStackMode, say } from './shared.ts';
+import { verdictLine } from './progress.ts';
 
 export interface SelectionFlags {
   all?: boolean;
@@ -113,7 +114,10 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
     },
   );
   const reportLine = (written as Awaited<ReturnType<typeof writeOutputs>>)?.line;
-  if (reportLine !== undefined) say(`\n${reportLine}`);
+  // The closing summary, after the stack is down: the last lines on screen, dashboard or not.
+  say('');
+  for (const journal of journals) say(verdictLine(journal));
+  if (reportLine !== undefined) say(reportLine);
   if (flags.json) process.stdout.write(`${JSON.stringify(runSummaryJson(journals, written), null, 2)}\n`);
   const code = exitCodeForRun(journals, signal);
   say(`chaosctl: ${journals.map((j) => `${j.scenario.id} ${j.status}`).join(', ') || 'nothing ran'} → exit ${code}`);
