@@ -111,3 +111,26 @@ test('history: the second run of a scenario links and compares with the first; t
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('run --json: report paths, and per scenario its verdict, each expectation and the key figures', async () => {
+  const { runSummaryJson } = await import('../../cli/commands/run.ts');
+  const l11 = await real('L11');
+  const l5 = await real('L5');
+  const json = runSummaryJson([l11, l5], { dir: '/out/run-1', pages: new Map([[l11, '/out/run-1/L11.html'], [l5, '/out/run-1/L5.html']]), line: '' }) as {
+    status: Array<{ id: string; status: string }>;
+    index: string;
+    junit: string;
+    scenarios: Array<{ id: string; status: string; report: string; figures: { p95Ms: number | null; errors: number; requiredOutcomes: number }; expectations: Array<{ id: string; passed: boolean }> }>;
+  };
+  assert.deepEqual(json.status.map((s) => [s.id, s.status]), [['L11', 'passed'], ['L5', 'failed']], 'the earlier shape is kept');
+  assert.equal(json.index, '/out/run-1/index.html');
+  assert.equal(json.junit, '/out/run-1/junit.xml');
+  const [first, second] = json.scenarios;
+  assert.equal(first?.report, '/out/run-1/L11.html');
+  assert.equal(first?.figures.errors, 0);
+  assert.ok((first?.figures.requiredOutcomes ?? 0) > 0);
+  assert.ok((first?.figures.p95Ms ?? 0) > 0);
+  assert.equal(first?.expectations.length, l11.expectations.length);
+  assert.equal(second?.figures.p95Ms, null, 'L5 sends no load: no p95, not 0');
+  assert.deepEqual(second?.expectations.filter((e) => !e.passed).map((e) => e.id), l5.expectations.filter((e) => !e.passed).map((e) => e.id));
+});
