@@ -116,7 +116,7 @@ test('run --json: report paths, and per scenario its verdict, each expectation a
   const { runSummaryJson } = await import('../../cli/commands/run.ts');
   const l11 = await real('L11');
   const l5 = await real('L5');
-  const json = runSummaryJson([l11, l5], { dir: '/out/run-1', pages: new Map([[l11, '/out/run-1/L11.html'], [l5, '/out/run-1/L5.html']]), line: '' }) as {
+  const json = runSummaryJson([l11, l5], { dir: '/out/run-1', pages: new Map([[l11, '/out/run-1/L11.html'], [l5, '/out/run-1/L5.html']]) }) as {
     status: Array<{ id: string; status: string }>;
     index: string;
     junit: string;
