@@ -510,7 +510,7 @@ export interface TrendSeries {
   format: (value: number) => string;
 }
 
-const TREND_PANEL_WIDTH = 300;
+const TREND_PANEL_WIDTH = 290;
 const TREND_GAP = 30;
 const TREND_TOP = 22;
 const TREND_BOTTOM = 100;

@@ -120,7 +120,9 @@ export interface HistoryEntry {
 /** Every run kept under an output folder, newest first: verdict, date, duration, sabotage, profile. */
 export function renderHistoryHtml(runs: HistoryEntry[]): string {
   const rows: Row[] = [...runs].reverse().map((run) => {
-    const overall = worstStatus(run.journals.map((j) => j.status));
+    // Sabotaged runs are meant to fail: the verdict of the folder is that of its healthy runs.
+    const healthy = run.journals.filter((j) => j.environment.sabotage.length === 0);
+    const overall = worstStatus(healthy.map((j) => j.status));
     const sabotage = [...new Set(run.journals.flatMap((j) => j.environment.sabotage))];
     const profiles = [...new Set(run.journals.map((j) => j.environment.profile ?? 'default'))];
     const started = run.journals.map((j) => j.startedAt).sort()[0];
@@ -129,8 +131,8 @@ export function renderHistoryHtml(runs: HistoryEntry[]): string {
       className: overall === 'passed' || proof ? undefined : 'row-failed',
       cells: [
         `<a href="${esc(relativeHref(run.href))}"><b>${esc(run.runId)}</b></a>`,
-        overall === undefined ? '—' : statusBadge(overall),
-        esc(run.journals.map((j) => `${j.scenario.id} ${j.status}`).join(', ')),
+        overall === undefined ? '<span class="muted">sabotaged runs only</span>' : statusBadge(overall),
+        esc(run.journals.map((j) => `${j.scenario.id} ${j.status}${j.environment.sabotage.length > 0 ? ' (sabotaged)' : ''}`).join(', ')),
         esc(started === undefined ? '—' : formatTimestamp(started)),
         esc(formatMs(run.journals.reduce((sum, j) => sum + j.durationMs, 0))),
         sabotage.length === 0 ? '<span class="muted">none</span>' : `<span class="chip sabotaged">${esc(sabotage.join(', '))}</span>`,
