@@ -381,7 +381,11 @@ export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWind
     clockAxis(extentMs, top2, bottom2),
     text(PLOT_LEFT, top1 - 9, requiredShare > 0 ? 'Requests per second (errors in red, required outcomes in grey)' : 'Requests per second (errors in red)', 'panel-title'),
     text(PLOT_LEFT, top2 - 9, measured ? `Latency per second: p95 (line), max (dotted)${latency.log ? ', log scale' : ''}` : 'Latency: not measured', 'panel-title'),
-    empty ? emptyNote(top1, bottom1, 'no per-second data') : bars,
+    empty
+      ? emptyNote(top1, bottom1, 'no per-second data')
+      : series.every((s) => s.requests === 0) && load.requests > 0
+        ? emptyNote(top1, bottom1, `${load.requests} sent; not counted per second (replies not checked)`)
+        : bars,
     empty
       ? emptyNote(top2, bottom2, 'no per-second data')
       : measured

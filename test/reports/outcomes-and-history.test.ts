@@ -52,6 +52,7 @@ test('C2 (a real run): a load that does not time its replies says "not measured"
   const html = renderHtml(journal);
   assert.match(html, /Latency not measured/);
   assert.match(html, /not measured: this load does not time its replies/);
+  assert.match(html, /200 sent; not counted per second \(replies not checked\)/, 'an empty chart says what was sent');
   assert.equal(keyFigures(journal).p95Ms === 0, false);
 });
 
