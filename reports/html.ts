@@ -275,7 +275,7 @@ function summaryCards(journal: Journal): string {
 ${card('Expectations', `${passed} / ${total} passed`, total === 0 ? 'none were evaluated' : `${total - passed} failed`, total > 0 && passed === total ? 'good' : total > 0 ? 'bad' : undefined)}
 ${workCard(journal)}
 ${card('Faults', `${injected} injected`, `${reverted} reverted of ${journal.faults.length} planned`, injected > reverted ? 'bad' : undefined)}
-${card('Probe samples', `${formatCount(okSamples)} / ${formatCount(samples.length)} taken`, `${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
+${card('Probe samples', formatCount(samples.length), `${formatCount(okSamples)} answered 2xx or read a value · ${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
 ${card('Duration', formatMs(journal.durationMs), `timeline ${formatMs(journal.timelineDurationMs)}`)}
 </div>`;
 }
