@@ -30,6 +30,8 @@ export interface FaultWindow {
   startMs: number;
   endMs: number;
   reverted: boolean;
+  /** In place for (nearly) the whole run: shading it would paint every chart one colour, so it is named instead. */
+  wholeRun?: boolean;
 }
 
 /** Straight-line mapping from domain to range; a zero-width domain maps everything to the range start. */
@@ -57,6 +59,7 @@ export function clockExtentMs(journal: Journal): number {
   }
   for (const fault of journal.faults) ends.push(fault.injectedMs ?? 0, fault.revertedMs ?? 0);
   for (const probe of journal.probes) for (const sample of probe.samples) ends.push(sample.tMs);
+  for (const sample of Object.values(journal.finalSamples ?? {})) ends.push(sample.tMs);
   return Math.max(1000, maxOf(ends.filter(Number.isFinite)));
 }
 
@@ -142,13 +145,16 @@ export function faultWindows(faults: FaultRecord[], extentMs: number): FaultWind
   return faults.flatMap((fault) => {
     if (fault.injectedMs === null) return [];
     const reverted = fault.revertedMs !== null;
-    return [{ step: fault.step, label: fault.description, startMs: fault.injectedMs, endMs: fault.revertedMs ?? extentMs, reverted }];
+    const endMs = fault.revertedMs ?? extentMs;
+    const wholeRun = fault.injectedMs <= extentMs * 0.05 && endMs >= extentMs * 0.9;
+    return [{ step: fault.step, label: fault.description, startMs: fault.injectedMs, endMs, reverted, wholeRun }];
   });
 }
 
 /** Class of a probe sample, for colour: 2xx, 5xx, any other status, or no status (error or timeout). */
 export function sampleClass(sample: ProbeSample): 'ok' | 'server' | 'other' | 'none' {
-  if (sample.status === null) return 'none';
+  // sql, metrics and simulator probes have no HTTP status: a number read is a good sample.
+  if (sample.status === null) return sample.ok ? 'ok' : 'none';
   if (sample.status >= 200 && sample.status < 300) return 'ok';
   if (sample.status >= 500 && sample.status < 600) return 'server';
   return 'other';
@@ -229,19 +235,35 @@ function clockAxis(extentMs: number, top: number, bottom: number, labels = true)
   return ticks + baseline;
 }
 
-/** Shaded bands for fault windows, spanning top..bottom. */
+/**
+ * Shaded bands for fault windows, spanning top..bottom, each labelled with its step at
+ * the top when there is room. A fault in place for the whole run is left out: the page
+ * names it above the charts instead.
+ */
 export function faultBands(windows: FaultWindow[], extentMs: number, top: number, bottom: number): string {
   const x = clockScale(extentMs);
   return windows
+    .filter((w) => !w.wholeRun)
     .map((w) => {
       const x0 = x(w.startMs);
       const width = Math.max(1, x(w.endMs) - x0);
       const tip = `${w.step}: ${w.label} (${clockPrecise(w.startMs)}–${w.reverted ? clockPrecise(w.endMs) : 'not reverted'})`;
       const cls = w.reverted ? 'fault-band' : 'fault-band fault-open';
       const rect = `<rect${attrs({ class: cls, 'data-step': w.step, x: x0, y: top, width, height: bottom - top })}><title>${escapeMarkup(tip)}</title></rect>`;
-      return rect;
+      const room = Math.floor((width - 6) / CHAR_WIDTH);
+      const label = room >= 3 ? text(x0 + 3, top + 11, fitText(w.step, room), 'band-label') : '';
+      return rect + label;
     })
     .join('');
+}
+
+/** Rough width of one character of a 10.5 px label, for fitting labels without measuring. */
+const CHAR_WIDTH = 6.6;
+/** The same for the 12 px bold lane labels (wide enough for DejaVu Sans Bold, the widest common fallback). */
+const LANE_CHAR_WIDTH = 7.8;
+
+function fitText(value: string, maxChars: number): string {
+  return value.length <= maxChars ? value : `${value.slice(0, Math.max(1, maxChars - 1))}…`;
 }
 
 function emptyNote(top: number, bottom: number, message: string): string {
@@ -251,7 +273,7 @@ function emptyNote(top: number, bottom: number, message: string): string {
 // ---------------------------------------------------------------------------
 // Timeline
 
-const LANE_HEIGHT = 30;
+const LANE_HEIGHT = 40;
 const LANE_TOP = 10;
 
 /** Lanes of the timeline: one per step, the planned window outlined, the actual one filled; fault windows shaded. */
@@ -277,21 +299,25 @@ function timelineLane(journal: Journal, entry: TimelineEntry, top: number, exten
   const actual = fault
     ? { start: fault.injectedMs, end: fault.revertedMs ?? (fault.injectedMs === null ? null : extentMs) }
     : { start: entry.startedMs, end: entry.endedMs ?? (entry.startedMs === null ? null : extentMs) };
-  const barTop = top + 4;
-  const barHeight = LANE_HEIGHT - 8;
+  // Each lane: its label on a line of its own, then the bars; the label starts at the
+  // bar and is moved left (or shortened) so it never leaves the chart or meets another.
+  const barTop = top + 18;
+  const barHeight = LANE_HEIGHT - 22;
   const planned = `<rect${attrs({ class: 'lane-planned', x: x(entry.plannedAtMs), y: barTop, width: Math.max(1, x(plannedEnd) - x(entry.plannedAtMs)), height: barHeight, rx: 3 })}/>`;
   const actualBar =
     actual.start === null || actual.end === null
       ? ''
-      : `<rect${attrs({ class: `lane-${entry.kind}`, 'data-step': entry.step, x: x(actual.start), y: barTop, width: Math.max(1, x(actual.end) - x(actual.start)), height: barHeight, rx: 3 })}/>`;
+      : `<rect${attrs({ class: `lane-${entry.kind}`, 'data-step': entry.step, x: x(actual.start), y: barTop, width: Math.max(3, x(actual.end) - x(actual.start)), height: barHeight, rx: 3 })}><title>${escapeMarkup(`${entry.step}: ${clockPrecise(actual.start)}–${clockPrecise(actual.end)}`)}</title></rect>`;
   const problem = entry.error ?? fault?.injectError ?? fault?.revertError;
-  const what = fault ? fault.description : load ? describeLoad(load) : entry.kind;
-  const label = truncate(`${entry.step} · ${what}${problem === undefined ? '' : ` · ✕ ${problem}`}`, 90);
+  const action = entry.kind === 'action' ? journal.actions?.find((a) => a.step === entry.step) : undefined;
+  const what = fault ? fault.description : load ? describeLoad(load) : action ? `${action.description}${action.outcome === null ? '' : ` → ${action.outcome}`}` : entry.kind;
+  const plotWidth = CHART_WIDTH - PLOT_RIGHT - PLOT_LEFT;
+  const maxChars = Math.floor(plotWidth / LANE_CHAR_WIDTH);
+  const label = fitText(`${entry.step} · ${what}${problem === undefined ? '' : ` · ✕ ${problem}`}`, maxChars);
   const startX = x(actual.start ?? entry.plannedAtMs);
-  const nearRightEdge = startX > CHART_WIDTH * 0.62;
-  const labelX = nearRightEdge ? Math.min(x(actual.end ?? plannedEnd), CHART_WIDTH - PLOT_RIGHT) - 6 : startX + 6;
+  const labelX = Math.max(PLOT_LEFT, Math.min(startX, CHART_WIDTH - PLOT_RIGHT - label.length * LANE_CHAR_WIDTH));
   const labelClass = problem === undefined ? 'lane-label' : 'lane-label lane-error';
-  return planned + actualBar + text(labelX, barTop + barHeight / 2 + 4, label, labelClass, nearRightEdge ? 'end' : 'start');
+  return planned + actualBar + text(labelX, top + 13, label, labelClass);
 }
 
 /** A load step in words, as its driver described it. */
@@ -305,8 +331,18 @@ export function describeLoad(load: LoadRecord): string {
 const LOAD_PANEL_1: readonly [number, number] = [24, 124];
 const LOAD_PANEL_2: readonly [number, number] = [150, 250];
 
-/** Two panels on the run clock: requests per second (errors in red), then p95 and max latency per second. */
-export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
+/** How to draw a load's errors: the share of them the scenario required (drawn as expected, not red). */
+export interface LoadChartOptions {
+  requiredShare?: number;
+}
+
+/**
+ * Two panels on the run clock: requests per second (errors in red, required outcomes in
+ * grey), then p95 and max latency per second, or a note when the load does not time replies.
+ */
+export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWindow[], options: LoadChartOptions = {}): string {
+  const requiredShare = Math.min(1, Math.max(0, options.requiredShare ?? 0));
+  const measured = load.latency.count > 0;
   const x = clockScale(extentMs);
   const [top1, bottom1] = LOAD_PANEL_1;
   const [top2, bottom2] = LOAD_PANEL_2;
@@ -318,8 +354,13 @@ export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWind
       const x0 = x(s.tMs) + 0.5;
       const width = Math.max(0.5, x(s.tMs + 1000) - x(s.tMs) - 1);
       const all = `<rect${attrs({ class: 'bar-requests', x: x0, y: counts.scale(s.requests), width, height: bottom1 - counts.scale(s.requests) })}/>`;
-      const errors = s.errors > 0 ? `<rect${attrs({ class: 'bar-errors', x: x0, y: counts.scale(s.errors), width, height: bottom1 - counts.scale(s.errors) })}/>` : '';
-      return all + errors;
+      // The required part of the errors is drawn grey at the bottom, the real errors red above it.
+      const expected = s.errors * requiredShare;
+      const real = s.errors - expected;
+      const expectedBar = expected > 0 ? `<rect${attrs({ class: 'bar-expected', x: x0, y: counts.scale(expected), width, height: bottom1 - counts.scale(expected) })}/>` : '';
+      const realTop = counts.scale(s.errors);
+      const errors = real > 0 ? `<rect${attrs({ class: 'bar-errors', x: x0, y: realTop, width, height: counts.scale(expected) - realTop })}/>` : '';
+      return all + expectedBar + errors;
     })
     .join('');
   // A second without responses has no latency: the lines break there instead of dropping to zero.
@@ -335,13 +376,21 @@ export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWind
     faultBands(windows, extentMs, top1, bottom1),
     faultBands(windows, extentMs, top2, bottom2),
     valueGrid(counts, countLabel),
-    valueGrid(latency, msLabel),
+    measured ? valueGrid(latency, msLabel) : '',
     clockAxis(extentMs, top1, bottom1, false),
     clockAxis(extentMs, top2, bottom2),
-    text(PLOT_LEFT, top1 - 9, 'Requests per second (errors in red)', 'panel-title'),
-    text(PLOT_LEFT, top2 - 9, `Latency per second: p95 (line), max (dotted)${latency.log ? ', log scale' : ''}`, 'panel-title'),
-    empty ? emptyNote(top1, bottom1, 'no per-second data') : bars,
-    empty ? emptyNote(top2, bottom2, 'no per-second data') : `<path${attrs({ class: 'line-max', d: max })}/><path${attrs({ class: 'line-p95', d: p95 })}/>${dots}`,
+    text(PLOT_LEFT, top1 - 9, requiredShare > 0 ? 'Requests per second (errors in red, required outcomes in grey)' : 'Requests per second (errors in red)', 'panel-title'),
+    text(PLOT_LEFT, top2 - 9, measured ? `Latency per second: p95 (line), max (dotted)${latency.log ? ', log scale' : ''}` : 'Latency: not measured', 'panel-title'),
+    empty
+      ? emptyNote(top1, bottom1, 'no per-second data')
+      : series.every((s) => s.requests === 0) && load.requests > 0
+        ? emptyNote(top1, bottom1, `${load.requests} sent; not counted per second (replies not checked)`)
+        : bars,
+    empty
+      ? emptyNote(top2, bottom2, 'no per-second data')
+      : measured
+        ? `<path${attrs({ class: 'line-max', d: max })}/><path${attrs({ class: 'line-p95', d: p95 })}/>${dots}`
+        : emptyNote(top2, bottom2, 'not measured: this load does not time its replies'),
   ].join('');
   return svgFrame(bottom2 + 26, `Throughput and latency of load ${load.step}`, 'load-chart', body);
 }
@@ -351,11 +400,23 @@ export function loadChart(load: LoadRecord, extentMs: number, windows: FaultWind
 
 const PROBE_PLOT: readonly [number, number] = [12, 200];
 
-/** Every sample of a probe, latency over time, coloured by status, fault windows shaded behind. */
-export function probeChart(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]): string {
+/** A level an expectation judges a probe's value against, drawn as a dashed line. */
+export interface Threshold {
+  value: number;
+  label: string;
+}
+
+/**
+ * Every sample of a probe over time, fault windows shaded behind. A probe that reads a
+ * number (sql, metrics, telegram-sent, sim) is plotted by that number, the thing its
+ * expectations judge, with their thresholds; an HTTP probe by its response time,
+ * coloured by status.
+ */
+export function probeChart(probe: ProbeRecord, extentMs: number, windows: FaultWindow[], thresholds: Threshold[] = []): string {
+  const samples = [...probe.samples].sort((a, b) => a.tMs - b.tMs);
+  if (samples.some((s) => s.value !== undefined)) return probeValueChart(probe, samples, extentMs, windows, thresholds);
   const x = clockScale(extentMs);
   const [top, bottom] = PROBE_PLOT;
-  const samples = [...probe.samples].sort((a, b) => a.tMs - b.tMs);
   const axis = latencyAxis(samples.map((s) => s.latencyMs), [bottom, top]);
   const trace = samples.length > 1 ? `<path${attrs({ class: 'probe-trace', d: linePath(samples.map((s) => [x(s.tMs), axis.scale(s.latencyMs)] as const)) })}/>` : '';
   const marks = samples.map((s) => sampleMark(s, x(s.tMs), axis.scale(s.latencyMs))).join('');
@@ -363,10 +424,57 @@ export function probeChart(probe: ProbeRecord, extentMs: number, windows: FaultW
     faultBands(windows, extentMs, top, bottom),
     valueGrid(axis, msLabel),
     clockAxis(extentMs, top, bottom),
-    axis.log ? text(CHART_WIDTH - PLOT_RIGHT - 6, top + 12, 'log scale', 'panel-title', 'end') : '',
+    text(PLOT_LEFT + 4, top + 12, `Response time of each sample${axis.log ? ' (log scale)' : ''}`, 'panel-title'),
     samples.length === 0 ? emptyNote(top, bottom, 'no samples') : trace + marks,
   ].join('');
   return svgFrame(bottom + 26, `Latency of probe ${probe.name} samples over time`, 'probe-chart', body);
+}
+
+function probeValueChart(probe: ProbeRecord, samples: ProbeSample[], extentMs: number, windows: FaultWindow[], thresholds: Threshold[]): string {
+  const x = clockScale(extentMs);
+  const [top, bottom] = PROBE_PLOT;
+  const values = samples.flatMap((s) => (s.value === undefined ? [] : [s.value]));
+  const axis = countAxis(maxOf([...values, ...thresholds.map((t) => t.value)]), [bottom, top]);
+  // A value stays what it was until the next sample read one: a step line, broken where a read failed.
+  const points: Array<readonly [number, number] | null> = [];
+  let previous: number | undefined;
+  for (const s of samples) {
+    if (s.value === undefined) {
+      points.push(null);
+      previous = undefined;
+      continue;
+    }
+    if (previous !== undefined) points.push([x(s.tMs), axis.scale(previous)] as const);
+    points.push([x(s.tMs), axis.scale(s.value)] as const);
+    previous = s.value;
+  }
+  const trace = `<path${attrs({ class: 'value-trace', d: linePath(points) })}/>`;
+  const marks = samples.map((s) => valueMark(s, x(s.tMs), s.value === undefined ? bottom : axis.scale(s.value))).join('');
+  const lines = thresholds
+    .map((t) => {
+      const y = axis.scale(t.value);
+      return `<line${attrs({ class: 'threshold', x1: PLOT_LEFT, x2: CHART_WIDTH - PLOT_RIGHT, y1: y, y2: y })}/>${text(CHART_WIDTH - PLOT_RIGHT - 4, y - 4, t.label, 'threshold-label', 'end')}`;
+    })
+    .join('');
+  const body = [
+    faultBands(windows, extentMs, top, bottom),
+    valueGrid(axis, countLabel),
+    clockAxis(extentMs, top, bottom),
+    text(PLOT_LEFT + 4, top + 12, `Value read by ${probe.name}`, 'panel-title'),
+    lines,
+    trace + marks,
+  ].join('');
+  return svgFrame(bottom + 26, `Value of probe ${probe.name} over time`, 'probe-chart probe-value-chart', body);
+}
+
+function valueMark(sample: ProbeSample, cx: number, cy: number): string {
+  const what = sample.value === undefined ? (sample.error ?? 'no value read') : `value ${sample.value}`;
+  const tip = `<title>${escapeMarkup(`${clockPrecise(sample.tMs)} · ${what}`)}</title>`;
+  if (sample.value === undefined) {
+    const d = `M${num(cx - 3)} ${num(cy - 3)} L${num(cx + 3)} ${num(cy + 3)} M${num(cx - 3)} ${num(cy + 3)} L${num(cx + 3)} ${num(cy - 3)}`;
+    return `<path${attrs({ class: 'pt pt-none', d })}>${tip}</path>`;
+  }
+  return `<circle${attrs({ class: 'pt pt-value', cx, cy, r: 2.6 })}>${tip}</circle>`;
 }
 
 function sampleMark(sample: ProbeSample, cx: number, cy: number): string {
@@ -395,6 +503,48 @@ function minOf(values: number[]): number | undefined {
   return min;
 }
 
-function truncate(value: string, length: number): string {
-  return value.length <= length ? value : `${value.slice(0, length - 1)}…`;
+
+// ---------------------------------------------------------------------------
+// Trend: key figures over the kept runs of a scenario
+
+/** One small panel of the trend chart: a figure's value per run, oldest first (null: not measured in that run). */
+export interface TrendSeries {
+  label: string;
+  values: Array<number | null>;
+  format: (value: number) => string;
+}
+
+const TREND_PANEL_WIDTH = 290;
+const TREND_GAP = 30;
+const TREND_TOP = 22;
+const TREND_BOTTOM = 100;
+
+/** Three small panels side by side, one per figure, each point one kept run; the last (this run) is marked. */
+export function trendChart(series: TrendSeries[], runLabels: string[]): string {
+  const panels = series
+    .map((s, i) => {
+      const left = i * (TREND_PANEL_WIDTH + TREND_GAP) + 10;
+      const right = left + TREND_PANEL_WIDTH;
+      const x = linearScale([0, Math.max(1, s.values.length - 1)], [left + 8, right - 8]);
+      const measured = s.values.filter((v): v is number => v !== null);
+      const axis = countAxis(maxOf(measured), [TREND_BOTTOM, TREND_TOP + 6]);
+      const top = axis.ticks[axis.ticks.length - 1] ?? 1;
+      const path = linePath(s.values.map((v, j) => (v === null ? null : ([x(j), axis.scale(v)] as const))));
+      const dots = s.values
+        .map((v, j) => {
+          if (v === null) return '';
+          const tip = `<title>${escapeMarkup(`${runLabels[j] ?? ''}: ${s.format(v)}`)}</title>`;
+          return `<circle${attrs({ class: j === s.values.length - 1 ? 'trend-now' : 'trend-dot', cx: x(j), cy: axis.scale(v), r: j === s.values.length - 1 ? 3.6 : 2.4 })}>${tip}</circle>`;
+        })
+        .join('');
+      const last = s.values.at(-1);
+      const title = `${s.label}: ${last === null || last === undefined ? 'not measured' : s.format(last)} now`;
+      const frame = `<line${attrs({ class: 'axis', x1: left, x2: right, y1: TREND_BOTTOM, y2: TREND_BOTTOM })}/>`;
+      const scale = text(right, TREND_TOP + 4, `max ${s.format(top)}`, 'tick', 'end');
+      const body = measured.length === 0 ? text((left + right) / 2, (TREND_TOP + TREND_BOTTOM) / 2, 'not measured', 'empty-note', 'middle') : `<path${attrs({ class: 'trend-line', d: path })}/>${dots}`;
+      return text(left, TREND_TOP - 8, title, 'panel-title') + scale + frame + body;
+    })
+    .join('');
+  const footer = text(10, TREND_BOTTOM + 18, `${runLabels.length} kept run${runLabels.length === 1 ? '' : 's'}, oldest left; the large dot is this run`, 'tick');
+  return svgFrame(TREND_BOTTOM + 26, 'Trend of key figures over kept runs', 'trend-chart', panels + footer);
 }

@@ -36,6 +36,7 @@ header.hero.status-error { border-top-color: var(--error); }
 .badge-info { background: #e0f2fe; color: #0369a1; }
 .badge-warn { background: var(--error-bg); color: var(--error); }
 .reason { margin-top: 14px; padding: 10px 14px; border-radius: 8px; background: var(--soft); border-left: 4px solid var(--intr); }
+ul.why { margin: 6px 0 0; padding-left: 20px; }
 .reason.status-failed { background: var(--fail-bg); border-left-color: var(--fail); }
 .reason.status-error { background: var(--error-bg); border-left-color: var(--error); }
 .sabotage { background: #7f1d1d; color: #fff; border-radius: 10px; padding: 14px 20px; margin: 0 0 16px; }
@@ -46,6 +47,7 @@ header.hero.status-error { border-top-color: var(--error); }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; }
 .card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
 .card .value { font-size: 22px; font-weight: 700; }
+.card-wide { grid-column: span 2; }
 .card .sub { color: var(--muted); font-size: 12.5px; }
 .value.bad { color: var(--fail); }
 .value.good { color: var(--pass); }
@@ -54,6 +56,7 @@ header.hero.status-error { border-top-color: var(--error); }
   background: var(--soft); border: 1px solid var(--line); font-size: 13px; }
 .chip.clause-passed { background: var(--pass-bg); border-color: #86efac; }
 .chip.clause-failed { background: var(--fail-bg); border-color: #fca5a5; }
+.chip.sabotaged { background: #7f1d1d; color: #fff; border-color: #7f1d1d; font-weight: 700; font-size: 12px; }
 .chip .count { color: var(--muted); font-size: 12px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 7px 10px; border-bottom: 1px solid var(--line); }
@@ -74,10 +77,10 @@ tr.level-error td { background: #fff5f5; }
 .spec { color: var(--muted); margin: -4px 0 8px; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; color: var(--muted); font-size: 12.5px; margin: 4px 0 0 64px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 5px; }
-.sw-load { background: #93c5fd; } .sw-fault { background: #fca5a5; } .sw-band { background: rgba(239, 68, 68, .16); border: 1px solid rgba(239, 68, 68, .5); }
+.sw-load { background: #93c5fd; } .sw-action { background: #ddd6fe; border: 1px solid #7c3aed; } .sw-fault { background: #fca5a5; } .sw-band { background: rgba(239, 68, 68, .16); border: 1px solid rgba(239, 68, 68, .5); }
 .sw-planned { border: 1.5px dashed #94a3b8; } .sw-ok { background: #16a34a; border-radius: 50%; } .sw-server { background: #dc2626; border-radius: 50%; }
-.sw-other { background: #d97706; border-radius: 50%; } .sw-none { background: #6b7280; }
-.sw-req { background: #93c5fd; } .sw-err { background: #ef4444; } .sw-p95 { background: #0f766e; height: 3px; vertical-align: 3px; }
+.sw-other { background: #d97706; border-radius: 50%; } .sw-value { background: #2563eb; border-radius: 50%; } .sw-threshold { border-top: 2px dashed #7c3aed; height: 0; vertical-align: 3px; } .sw-none { background: #6b7280; }
+.sw-expected { background: #94a3b8; } .sw-req { background: #93c5fd; } .sw-err { background: #ef4444; } .sw-p95 { background: #0f766e; height: 3px; vertical-align: 3px; }
 .sw-max { border-top: 2px dotted #94a3b8; height: 0; vertical-align: 3px; }
 svg.chart { display: block; width: 100%; height: auto; margin: 6px 0 2px; font-size: 11px; }
 svg.chart .grid { stroke: #eef2f7; stroke-width: 1; }
@@ -90,15 +93,25 @@ svg.chart .fault-band.fault-open { fill: rgba(239, 68, 68, .22); stroke-dasharra
 svg.chart .lane-planned { fill: none; stroke: #94a3b8; stroke-width: 1.2; stroke-dasharray: 4 3; }
 svg.chart .lane-load { fill: #bfdbfe; stroke: #3b82f6; stroke-width: 1; }
 svg.chart .lane-fault { fill: #fecaca; stroke: #ef4444; stroke-width: 1; }
+svg.chart .lane-action { fill: #ddd6fe; stroke: #7c3aed; stroke-width: 1; }
+svg.chart .band-label { fill: #991b1b; font-size: 10.5px; font-weight: 600; }
 svg.chart .lane-label { fill: var(--ink); font-size: 12px; font-weight: 600; }
 svg.chart .lane-error { fill: var(--fail); }
 svg.chart .bar-requests { fill: #93c5fd; }
 svg.chart .bar-errors { fill: #ef4444; }
+svg.chart .bar-expected { fill: #94a3b8; }
 svg.chart .line-p95 { fill: none; stroke: #0f766e; stroke-width: 2; }
 svg.chart .line-max { fill: none; stroke: #94a3b8; stroke-width: 1.2; stroke-dasharray: 2 3; }
 svg.chart .dot-p95 { fill: #0f766e; }
 svg.chart .probe-trace { fill: none; stroke: #cbd5e1; stroke-width: 1; }
 svg.chart .pt-ok { fill: #16a34a; }
+svg.chart .trend-line { fill: none; stroke: #2563eb; stroke-width: 1.6; }
+svg.chart .trend-dot { fill: #2563eb; }
+svg.chart .trend-now { fill: #0f172a; }
+svg.chart .pt-value { fill: #2563eb; }
+svg.chart .value-trace { fill: none; stroke: #2563eb; stroke-width: 1.6; }
+svg.chart .threshold { stroke: #7c3aed; stroke-width: 1.4; stroke-dasharray: 6 4; }
+svg.chart .threshold-label { fill: #7c3aed; font-size: 11px; font-weight: 600; }
 svg.chart .pt-server { fill: #dc2626; }
 svg.chart .pt-other { fill: #d97706; }
 svg.chart .pt-none { fill: none; stroke: #6b7280; stroke-width: 1.6; }

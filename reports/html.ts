@@ -15,10 +15,13 @@ import type {
   RunStatus,
   SteadyCheckResult,
 } from '../cli/engine/journal.ts';
-import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart } from './chart.ts';
-import type { FaultWindow } from './chart.ts';
+import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart, trendChart } from './chart.ts';
+import { compareRuns, formatFigure } from './comparison.ts';
+import { keyFigures } from './figures.ts';
+import type { FaultWindow, Threshold } from './chart.ts';
 import { escapeMarkup as esc } from './escape.ts';
 import { REPORT_CSS } from './html-style.ts';
+import { loadOutcomes, runOutcomes } from './outcomes.ts';
 
 /** A table row: cells are HTML that the caller has already escaped. */
 interface Row {
@@ -36,19 +39,27 @@ interface Column {
 export const CORRECTED_LATENCY_NOTE =
   'The corrected figures account for coordinated omission: when a response took longer than the interval at which its connection should have sent the next request, the requests that were held back are counted too, each with the time it would have waited — so they show what users arriving at the planned rate would have seen, and expectations are judged on them.';
 
+/** What a page knows beyond its own journal: the run it is compared with, and the scenario's kept runs. */
+export interface PageContext {
+  previous?: { journal: Journal; href: string };
+  /** Kept runs of this scenario, oldest first, ending with this one. */
+  trend?: Journal[];
+}
+
 /** Renders the report of one scenario run as a complete HTML document. */
-export function renderHtml(journal: Journal): string {
+export function renderHtml(journal: Journal, context: PageContext = {}): string {
   const extentMs = clockExtentMs(journal);
   const windows = faultWindows(journal.faults, extentMs);
   const body = [
     headerSection(journal),
     sabotageBanner(journal.environment.sabotage),
     summaryCards(journal),
+    comparisonSection(journal, context),
     clausesSection(journal),
     expectationsSection(journal.expectations),
     timelineSection(journal, extentMs),
-    loadsSection(journal.loads, extentMs, windows),
-    probesSection(journal.probes, extentMs, windows),
+    loadsSection(journal, extentMs, windows),
+    probesSection(journal, extentMs, windows),
     steadyStateSection(journal),
     environmentSection(journal),
     eventsSection(journal.events),
@@ -75,7 +86,9 @@ export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: str
       className: journal.status === 'passed' ? undefined : 'row-failed',
       cells: [
         `<a href="${esc(relativeHref(htmlFile))}"><b>${esc(journal.scenario.id)}</b> ${esc(journal.scenario.title)}</a>`,
-        statusBadge(journal.status) + (journal.reason === undefined ? '' : `<div class="muted">${esc(journal.reason)}</div>`),
+        statusBadge(journal.status) +
+          (journal.environment.sabotage.length === 0 ? '' : ` <span class="chip sabotaged" title="the target was deliberately broken for this run">sabotaged: ${esc(journal.environment.sabotage.join(', '))}</span>`) +
+          (journal.reason === undefined ? '' : `<div class="muted">${esc(journal.reason)}</div>`),
         esc(formatMs(journal.durationMs)),
         String(passed),
         failed > 0 ? `<b class="value bad">${failed}</b>` : '0',
@@ -97,10 +110,54 @@ export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: str
   return page('chaosctl run index', `${header}\n<section><h2>Scenarios</h2>${table}</section>`);
 }
 
+/** One kept run for the history page. */
+export interface HistoryEntry {
+  runId: string;
+  href: string;
+  journals: Journal[];
+}
+
+/** Every run kept under an output folder, newest first: verdict, date, duration, sabotage, profile. */
+export function renderHistoryHtml(runs: HistoryEntry[]): string {
+  const rows: Row[] = [...runs].reverse().map((run) => {
+    // Sabotaged runs are meant to fail: the verdict of the folder is that of its healthy runs.
+    const healthy = run.journals.filter((j) => j.environment.sabotage.length === 0);
+    const overall = worstStatus(healthy.map((j) => j.status));
+    const sabotage = [...new Set(run.journals.flatMap((j) => j.environment.sabotage))];
+    const profiles = [...new Set(run.journals.map((j) => j.environment.profile ?? 'default'))];
+    const started = run.journals.map((j) => j.startedAt).sort()[0];
+    const proof = sabotage.length > 0 && run.journals.some((j) => j.environment.sabotage.length > 0);
+    return {
+      className: overall === 'passed' || proof ? undefined : 'row-failed',
+      cells: [
+        `<a href="${esc(relativeHref(run.href))}"><b>${esc(run.runId)}</b></a>`,
+        overall === undefined ? '<span class="muted">sabotaged runs only</span>' : statusBadge(overall),
+        esc(run.journals.map((j) => `${j.scenario.id} ${j.status}${j.environment.sabotage.length > 0 ? ' (sabotaged)' : ''}`).join(', ')),
+        esc(started === undefined ? '—' : formatTimestamp(started)),
+        esc(formatMs(run.journals.reduce((sum, j) => sum + j.durationMs, 0))),
+        sabotage.length === 0 ? '<span class="muted">none</span>' : `<span class="chip sabotaged">${esc(sabotage.join(', '))}</span>`,
+        esc(profiles.join(', ')),
+      ],
+    };
+  });
+  const table = renderTable(
+    [{ label: 'Run' }, { label: 'Verdict' }, { label: 'Scenarios' }, { label: 'Started' }, { label: 'Duration', numeric: true }, { label: 'Sabotage' }, { label: 'Profile' }],
+    rows,
+    'No runs are kept here yet.',
+  );
+  const header = `<header class="hero">
+<div class="eyebrow">chaosctl · run history</div>
+<div class="title-row"><h1>${runs.length} kept run${runs.length === 1 ? '' : 's'}</h1></div>
+<p class="description">Every run folder under this output folder, newest first. A sabotaged run is meant to fail: it shows whether chaosctl notices.</p>
+</header>`;
+  return page('chaosctl run history', `${header}\n<section><h2>Runs</h2>${table}</section>`);
+}
+
 // ---------------------------------------------------------------------------
 // Page frame and small builders
 
-function page(title: string, body: string): string {
+/** A complete self-contained HTML document around a body. */
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -119,7 +176,7 @@ ${body}
 `;
 }
 
-function statusBadge(status: RunStatus, large = false): string {
+export function statusBadge(status: RunStatus, large = false): string {
   return `<span class="badge badge-${status}${large ? ' badge-lg' : ''}">${status}</span>`;
 }
 
@@ -163,7 +220,6 @@ function card(label: string, value: string, sub: string, tone?: 'good' | 'bad'):
 function headerSection(journal: Journal): string {
   const { scenario, status } = journal;
   const description = scenario.description === undefined ? '' : `<p class="description">${esc(scenario.description)}</p>`;
-  const reason = journal.reason === undefined ? '' : `<div class="reason status-${status}"><b>Why ${esc(status)}:</b> ${esc(journal.reason)}</div>`;
   const meta = [
     ['Run', journal.runId],
     ['Started', formatTimestamp(journal.startedAt)],
@@ -177,10 +233,25 @@ function headerSection(journal: Journal): string {
   return `<header class="hero status-${status}">
 <div class="eyebrow">chaosctl · ${esc(scenario.kind)} scenario report</div>
 <div class="title-row"><h1><span class="scenario-id">${esc(scenario.id)}</span> · ${esc(scenario.title)}</h1>${statusBadge(status, true)}</div>
-${description}
+${whyBlock(journal)}
 <div class="meta">${meta}</div>
-${reason}
+${description}
 </header>`;
+}
+
+/** For a run that did not pass: the failed expectations and checks by name, first thing on the page. */
+function whyBlock(journal: Journal): string {
+  if (journal.status === 'passed') return '';
+  const failed = journal.expectations.filter((e) => !e.passed);
+  const steady = [...journal.steadyState.before.map((c) => ['before', c] as const), ...journal.steadyState.after.map((c) => ['after', c] as const)].filter(([, c]) => !c.passed);
+  const items = [
+    ...failed.map((e) => `<li><a href="#expectations"><b>${esc(e.id)}</b></a> (${esc(e.clause)}): ${esc(e.assertion)} — observed ${esc(e.observed)}</li>`),
+    ...steady.map(([phase, c]) => `<li><b>steady state ${phase}</b>: ${esc(c.description)} — not met after ${c.attempts} sample(s)</li>`),
+  ];
+  const count = failed.length > 0 ? `${failed.length} of ${journal.expectations.length} expectation${journal.expectations.length === 1 ? '' : 's'} failed` : '';
+  const reason = journal.reason === undefined || (failed.length > 0 && /expectation/.test(journal.reason)) ? '' : esc(journal.reason);
+  const head = [count, reason].filter(Boolean).join(' · ');
+  return `<div class="reason status-${journal.status}" id="why"><b>Why ${esc(journal.status)}:</b> ${head}${items.length > 0 ? `<ul class="why">${items.join('')}</ul>` : ''}</div>`;
 }
 
 function sabotageBanner(sabotage: string[]): string {
@@ -196,19 +267,85 @@ function sabotageBanner(sabotage: string[]): string {
 function summaryCards(journal: Journal): string {
   const passed = journal.expectations.filter((e) => e.passed).length;
   const total = journal.expectations.length;
-  const requests = journal.loads.reduce((sum, l) => sum + l.requests, 0);
-  const errors = journal.loads.reduce((sum, l) => sum + l.errors, 0);
   const injected = journal.faults.filter((f) => f.injectedMs !== null).length;
   const reverted = journal.faults.filter((f) => f.revertedMs !== null).length;
   const samples = journal.probes.flatMap((p) => p.samples);
   const okSamples = samples.filter((s) => s.ok).length;
   return `<div class="cards">
 ${card('Expectations', `${passed} / ${total} passed`, total === 0 ? 'none were evaluated' : `${total - passed} failed`, total > 0 && passed === total ? 'good' : total > 0 ? 'bad' : undefined)}
-${card('Requests', formatCount(requests), `${formatCount(errors)} errors (${percent(errors, requests)})`, errors > 0 ? 'bad' : undefined)}
+${workCard(journal)}
 ${card('Faults', `${injected} injected`, `${reverted} reverted of ${journal.faults.length} planned`, injected > reverted ? 'bad' : undefined)}
-${card('Probe samples', `${formatCount(okSamples)} / ${formatCount(samples.length)} ok`, `${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
+${card('Probe samples', formatCount(samples.length), `${formatCount(okSamples)} answered 2xx or read a value · ${journal.probes.length} probe${journal.probes.length === 1 ? '' : 's'}`)}
 ${card('Duration', formatMs(journal.durationMs), `timeline ${formatMs(journal.timelineDurationMs)}`)}
 </div>`;
+}
+
+/**
+ * What the run sent: requests of its loads, with the answers the scenario required
+ * (L11's 503s while the database is down) apart from real errors; for a scenario
+ * without load (L5 runs a job), its actions and the values its expectations judged.
+ */
+function workCard(journal: Journal): string {
+  if (journal.loads.length > 0) {
+    const { requests, required, errors } = runOutcomes(journal);
+    const requiredNote = required > 0 ? `, ${formatCount(required)} required by the scenario` : '';
+    return card('Requests', formatCount(requests), `${formatCount(errors)} errors (${percent(errors, requests)})${requiredNote}`, errors > 0 ? 'bad' : undefined);
+  }
+  const actions = journal.actions ?? [];
+  const judged = judgedValues(journal).slice(0, 2);
+  if (actions.length === 0 && judged.length === 0) return card('Requests', 'no load', 'this scenario sends no load of its own');
+  const value = judged.length > 0 ? judged.map(([name, v]) => `${formatCount(v)} ${name}`).join(' · ') : `${actions.length} action${actions.length === 1 ? '' : 's'}`;
+  const sub = actions.length === 0 ? 'no load: values read by its probes' : `${actions.length} action${actions.length === 1 ? '' : 's'}: ${actions.map((a) => `${a.step} ${a.outcome ?? 'no outcome'}`).join(', ')}`;
+  return `<div class="card card-wide"><div class="label">Sent</div><div class="value">${esc(value)}</div><div class="sub">${esc(sub)}</div></div>`;
+}
+
+/** The last value of each value probe an expectation judges (reminders delivered, claims…). */
+export function judgedValues(journal: Journal): Array<[string, number]> {
+  const names = [...new Set(journal.expectations.map((e) => e.subject?.probe).filter((n): n is string => n !== undefined))];
+  const out: Array<[string, number]> = [];
+  for (const name of names) {
+    const final = journal.finalSamples[name]?.value;
+    const probe = journal.probes.find((p) => p.name === name);
+    const last = [...(probe?.samples ?? [])].reverse().find((s) => s.value !== undefined)?.value;
+    const value = final ?? last;
+    if (value !== undefined) out.push([name, value]);
+  }
+  return out;
+}
+
+/** Key figures next to the previous run of the scenario (or the baseline), regressions marked; then the trend over kept runs. */
+function comparisonSection(journal: Journal, context: PageContext): string {
+  const previous = context.previous;
+  const trend = context.trend ?? [journal];
+  const table = previous
+    ? renderTable(
+        [{ label: 'Figure' }, { label: `Previous (${previous.journal.runId})`, numeric: true }, { label: 'This run', numeric: true }, { label: 'Change' }],
+        compareRuns(previous.journal, journal).map((r) => ({
+          className: r.regression ? 'row-failed' : undefined,
+          cells: [
+            esc(r.label),
+            esc(formatFigure(r.figure, r.before)),
+            `<b>${esc(formatFigure(r.figure, r.after))}</b>`,
+            r.regression ? '<span class="badge badge-failed">regression</span>' : r.improvement ? '<span class="badge badge-passed">better</span>' : '<span class="muted">—</span>',
+          ],
+        })),
+        '',
+      )
+    : '<p class="muted">No earlier run of this scenario is kept under this output folder: nothing to compare with yet.</p>';
+  const link = previous ? ` <a href="${esc(relativeHref(previous.href))}">previous report</a>` : '';
+  const figures = trend.map(keyFigures);
+  const chart =
+    trend.length < 2
+      ? ''
+      : trendChart(
+          [
+            { label: 'p95', values: figures.map((f) => f.p95Ms), format: (v) => formatMs(v) },
+            { label: 'error rate', values: figures.map((f) => f.errorRate), format: (v) => `${(v * 100).toFixed(2)}%` },
+            { label: 'time to recover', values: figures.map((f) => f.recoverMs), format: (v) => formatMs(v) },
+          ],
+          trend.map((j) => `${j.runId} ${j.status}`),
+        );
+  return `<section id="comparison"><h2>Compared with the previous run${link}</h2>${table}${chart}</section>`;
 }
 
 /** Each seed clause the scenario covers, with the verdict of its expectations. */
@@ -254,7 +391,8 @@ function timelineSection(journal: Journal, extentMs: number): string {
   return `<section id="timeline"><h2>Timeline</h2>
 <p class="spec">Run clock in seconds from the start of the timeline (${esc(formatMs(journal.timelineDurationMs))}). Shaded bands: each fault from injection until its revert finished.</p>
 ${timelineChart(journal, extentMs)}
-${legend([['sw-load', 'load step (actual)'], ['sw-fault', 'fault step (actual)'], ['sw-planned', 'planned window'], ['sw-band', 'fault in place']])}
+${legend([['sw-load', 'load step (actual)'], ['sw-fault', 'fault step (actual)'], ...((journal.actions ?? []).length > 0 ? ([['sw-action', 'action step']] as Array<[string, string]>) : []), ['sw-planned', 'planned window'], ['sw-band', 'fault in place']])}
+${wholeRunNote(faultWindows(journal.faults, extentMs))}
 <h3>Faults</h3>${faults}${actionsTable(journal)}${fixturesTable(journal)}</section>`;
 }
 
@@ -305,28 +443,49 @@ function faultRow(fault: FaultRecord): Row {
   };
 }
 
-function loadsSection(loads: LoadRecord[], extentMs: number, windows: FaultWindow[]): string {
-  const body = loads.length === 0 ? '<p class="muted">This scenario ran no load.</p>' : loads.map((l) => loadBlock(l, extentMs, windows)).join('\n');
+/** Faults in place for the whole run are not shaded on the charts (they would cover everything): they are named here. */
+function wholeRunNote(windows: FaultWindow[]): string {
+  const whole = windows.filter((w) => w.wholeRun);
+  if (whole.length === 0) return '';
+  return `<p class="note">In place for the whole run, so not shaded on the charts: ${whole.map((w) => `<b>${esc(w.step)}</b> (${esc(w.label)})`).join(', ')}.</p>`;
+}
+
+function loadsSection(journal: Journal, extentMs: number, windows: FaultWindow[]): string {
+  const loads = journal.loads;
+  const body = loads.length === 0 ? '<p class="muted">This scenario ran no load.</p>' : loads.map((l) => loadBlock(journal, l, extentMs, windows)).join('\n');
   return `<section id="loads"><h2>Load</h2>${body}</section>`;
 }
 
-function loadBlock(load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
-  const summary = keyValueTable(
-    [
-      ['Requests', formatCount(load.requests)],
-      ['Errors', `${formatCount(load.errors)} (${percent(load.errors, load.requests)})`],
-      ['Achieved rate', load.spec.driver === 'http' ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned` : `${load.achievedRate.toFixed(1)} per second`],
-      ['Ran', `${clockPrecise(load.startedMs)} → ${clockPrecise(load.endedMs)} (${formatMs(load.endedMs - load.startedMs)})`],
-      ['Status counts', formatStatusCounts(load.statusCounts)],
-    ],
-    'no data',
-  );
+/** Below this many requests an achieved rate says nothing (5 requests in 37 ms is not "132/s"). */
+const MIN_REQUESTS_FOR_RATE = 20;
+
+function loadBlock(journal: Journal, load: LoadRecord, extentMs: number, windows: FaultWindow[]): string {
+  const outcome = loadOutcomes(journal, load);
+  const required = Object.entries(outcome.required).map(([status, n]) => `${status} × ${formatCount(n)}`).join(', ');
+  const rate =
+    load.requests < MIN_REQUESTS_FOR_RATE
+      ? `not shown for ${formatCount(load.requests)} request${load.requests === 1 ? '' : 's'}`
+      : load.spec.driver === 'http'
+        ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned`
+        : `${load.achievedRate.toFixed(1)} per second`;
+  const pairs: Array<[string, string]> = [
+    ['Requests', formatCount(load.requests)],
+    ['Errors', `${formatCount(outcome.errors)} (${percent(outcome.errors, load.requests)})`],
+  ];
+  if (outcome.requiredCount > 0) pairs.push(['Required outcomes', `${required} — expected, required by ${outcome.because.join(', ')}`]);
+  pairs.push(['Achieved rate', rate], ['Ran', `${clockPrecise(load.startedMs)} → ${clockPrecise(load.endedMs)} (${formatMs(load.endedMs - load.startedMs)})`], ['Status counts', formatStatusCounts(load.statusCounts)]);
+  const summary = keyValueTable(pairs, 'no data');
+  const measured = load.latency.count > 0;
+  const legendItems: Array<[string, string]> = [['sw-req', 'requests per second'], ['sw-err', 'errors per second']];
+  if (outcome.requiredCount > 0) legendItems.push(['sw-expected', 'required outcome (expected)']);
+  if (measured) legendItems.push(['sw-p95', 'p95 latency'], ['sw-max', 'max latency']);
+  legendItems.push(['sw-band', 'fault in place']);
   return `<div class="subsection"><h3>${esc(load.step)}</h3>
 <p class="spec">${esc(describeLoad(load))}</p>
-${loadChart(load, extentMs, windows)}
-${legend([['sw-req', 'requests per second'], ['sw-err', 'errors per second'], ['sw-p95', 'p95 latency'], ['sw-max', 'max latency'], ['sw-band', 'fault in place']])}
-<div class="grid-2"><div>${summary}</div><div>${latencyTable(load.latency, load.correctedLatency)}</div></div>
-<p class="note">${esc(CORRECTED_LATENCY_NOTE)}</p>
+${loadChart(load, extentMs, windows, { requiredShare: load.errors === 0 ? 0 : outcome.requiredCount / load.errors })}
+${legend(legendItems)}
+<div class="grid-2"><div>${summary}</div><div>${measured ? latencyTable(load.latency, load.correctedLatency) : '<p class="muted"><b>Latency not measured:</b> this load does not time its replies, so there is no latency to show (not 0 ms).</p>'}</div></div>
+${measured ? `<p class="note">${esc(CORRECTED_LATENCY_NOTE)}</p>` : ''}
 </div>`;
 }
 
@@ -344,17 +503,36 @@ export function latencyTable(raw: LatencySummary, corrected: LatencySummary): st
   return renderTable([{ label: 'Latency' }, { label: 'As measured', numeric: true }, { label: 'Corrected', numeric: true }], rows, 'no latency data');
 }
 
-function probesSection(probes: ProbeRecord[], extentMs: number, windows: FaultWindow[]): string {
-  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(p, extentMs, windows)).join('\n');
+function probesSection(journal: Journal, extentMs: number, windows: FaultWindow[]): string {
+  const probes = journal.probes;
+  // The sample a final expectation judged is drawn with the others, so the chart ends on the value that was judged.
+  const withFinal = (p: ProbeRecord): ProbeRecord => {
+    const final = journal.finalSamples?.[p.name];
+    return final === undefined || p.samples.includes(final) ? p : { ...p, samples: [...p.samples, final] };
+  };
+  const body = probes.length === 0 ? '<p class="muted">This scenario has no probes.</p>' : probes.map((p) => probeBlock(withFinal(p), extentMs, windows, thresholdsFor(journal, p.name))).join('\n');
   return `<section id="probes"><h2>Probes</h2>${body}</section>`;
 }
 
-function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]): string {
+/** The value levels the expectations on this probe judge it against, labelled with the expectation. */
+export function thresholdsFor(journal: Journal, probeName: string): Threshold[] {
+  const out: Threshold[] = [];
+  for (const e of journal.expectations) {
+    const condition = e.subject?.probe === probeName ? e.subject.condition : undefined;
+    if (!condition) continue;
+    if (condition.valueEquals !== undefined) out.push({ value: condition.valueEquals, label: `${e.id}: = ${formatCount(condition.valueEquals)}` });
+    if (condition.valueAtLeast !== undefined) out.push({ value: condition.valueAtLeast, label: `${e.id}: ≥ ${formatCount(condition.valueAtLeast)}` });
+    if (condition.valueAtMost !== undefined) out.push({ value: condition.valueAtMost, label: `${e.id}: ≤ ${formatCount(condition.valueAtMost)}` });
+  }
+  return out;
+}
+
+function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[], thresholds: Threshold[]): string {
   const samples = probe.samples;
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const statusCounts: Record<string, number> = {};
   for (const sample of samples) {
-    const key = sample.status === null ? (sample.error ?? 'error') : String(sample.status);
+    const key = sample.status === null ? (sample.ok ? 'read' : (sample.error ?? 'error')) : String(sample.status);
     statusCounts[key] = (statusCounts[key] ?? 0) + 1;
   }
   const okCount = samples.filter((s) => s.ok).length;
@@ -366,8 +544,12 @@ function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]
       : `${formatCount(samples.length)} samples, ${formatCount(okCount)} ok (${percent(okCount, samples.length)}) · ${formatStatusCounts(statusCounts)} · latency p50 ${formatMs(nearestRank(latencies, 50))}, p95 ${formatMs(nearestRank(latencies, 95))}, max ${formatMs(latencies[latencies.length - 1] ?? 0)}${valueStats}`;
   return `<div class="subsection"><h3>${esc(probe.name)}</h3>
 <p class="spec">${esc(describeProbeSpec(probe.spec))}</p>
-${probeChart(probe, extentMs, windows)}
-${legend([['sw-ok', '2xx'], ['sw-server', '5xx'], ['sw-other', 'other status'], ['sw-none', 'error or timeout (✕)'], ['sw-band', 'fault in place']])}
+${probeChart(probe, extentMs, windows, thresholds)}
+${legend(
+  values.length > 0
+    ? [['sw-value', 'value read'], ['sw-none', 'no value read (✕)'], ...(thresholds.length > 0 ? ([['sw-threshold', 'level an expectation judges']] as Array<[string, string]>) : []), ['sw-band', 'fault in place']]
+    : [['sw-ok', '2xx'], ['sw-server', '5xx'], ['sw-other', 'other status'], ['sw-none', 'error or timeout (✕)'], ['sw-band', 'fault in place']],
+)}
 <p>${esc(stats)}</p>
 </div>`;
 }

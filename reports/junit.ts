@@ -1,12 +1,14 @@
 /**
  * JUnit XML reporter: one <testsuite> per scenario run, one <testcase> per expectation
- * and per steady-state check, so CI systems show seed clauses as tests.
+ * and per steady-state check, so CI systems show seed clauses as tests. Case names are
+ * the scenario id plus the expectation id (never the assertion text), so tightening a
+ * threshold keeps the test's history in CI; each case's time is what it measured.
  */
 import type { ExpectationResult, FaultRecord, Journal, SteadyCheckResult } from '../cli/engine/journal.ts';
 import { escapeMarkup, escapeXmlAttr } from './escape.ts';
 
 /** A problem attached to a test case: an assertion that did not hold, or something that broke. */
-interface Problem {
+export interface Problem {
   kind: 'failure' | 'error';
   message: string;
   type: string;
@@ -19,6 +21,8 @@ export interface JunitCase {
   name: string;
   timeSeconds: number;
   problem?: Problem;
+  /** What the case checked, in words: kept out of the name so the name stays stable. */
+  systemOut?: string;
 }
 
 /** One <testsuite>, before rendering. */
@@ -39,10 +43,14 @@ interface Counts {
 
 /** Renders the runs of a chaosctl invocation as one JUnit XML document. */
 export function renderJunit(journals: Journal[]): string {
-  const suites = journals.map(junitSuite);
+  return renderSuites(uniqueSuiteNames(journals.map(junitSuite)));
+}
+
+/** A whole JUnit document from suites already built (also used by the prove report). */
+export function renderSuites(suites: JunitSuite[]): string {
   const total = suites.reduce<Counts>((sum, suite) => addCounts(sum, countCases(suite.cases)), { tests: 0, failures: 0, errors: 0 });
   const timeSeconds = suites.reduce((sum, suite) => sum + suite.timeSeconds, 0);
-  const earliest = journals.map((j) => toIsoTimestamp(j.startedAt)).sort()[0];
+  const earliest = suites.map((suite) => suite.timestamp).sort()[0];
   const attrs = renderAttrs({
     name: 'chaosctl',
     ...countAttrs(total),
@@ -53,19 +61,34 @@ export function renderJunit(journals: Journal[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attrs}>\n${body}</testsuites>\n`;
 }
 
+/**
+ * Suite names made unique within one document: a sabotaged run says so, and a scenario
+ * run twice otherwise gets "#2", "#3"… (CI tools merge suites that share a name).
+ */
+export function uniqueSuiteNames(suites: JunitSuite[]): JunitSuite[] {
+  const seen = new Map<string, number>();
+  return suites.map((suite) => {
+    const count = (seen.get(suite.name) ?? 0) + 1;
+    seen.set(suite.name, count);
+    return count === 1 ? suite : { ...suite, name: `${suite.name} #${count}` };
+  });
+}
+
 /** The test cases and metadata of one journal; pure, exported for tests. */
 export function junitSuite(journal: Journal): JunitSuite {
-  const classname = `chaosctl.${journal.scenario.id}`;
+  const id = journal.scenario.id;
+  const classname = `chaosctl.${id}`;
   const cases: JunitCase[] = [
-    ...journal.steadyState.before.map((check) => steadyCase(classname, 'before', check)),
-    ...journal.expectations.map((result) => expectationCase(classname, result)),
-    ...journal.steadyState.after.map((check) => steadyCase(classname, 'after', check)),
-    ...journal.faults.filter(hasFaultError).map((fault) => faultCase(classname, fault)),
+    ...stableNames(journal.steadyState.before.map((check) => steadyCase(classname, id, 'before', check))),
+    ...journal.expectations.map((result) => expectationCase(classname, id, result, journal)),
+    ...stableNames(journal.steadyState.after.map((check) => steadyCase(classname, id, 'after', check))),
+    ...journal.faults.filter(hasFaultError).map((fault) => faultCase(classname, id, fault)),
   ];
   const runCase = runStatusCase(classname, journal, cases);
   if (runCase) cases.push(runCase);
+  const sabotage = journal.environment.sabotage;
   return {
-    name: `${journal.scenario.id}: ${journal.scenario.title}`,
+    name: `${id}: ${journal.scenario.title}${sabotage.length === 0 ? '' : ` [sabotage: ${sabotage.join(', ')}]`}`,
     timestamp: toIsoTimestamp(journal.startedAt),
     timeSeconds: journal.durationMs / 1000,
     properties: suiteProperties(journal),
@@ -74,8 +97,38 @@ export function junitSuite(journal: Journal): JunitSuite {
   };
 }
 
-function expectationCase(classname: string, result: ExpectationResult): JunitCase {
-  const testCase: JunitCase = { classname, name: `${result.clause} ${result.id}: ${result.assertion}`, timeSeconds: 0 };
+/** Two checks on the same probe get "#2"… so names stay unique and stable. */
+function stableNames(cases: JunitCase[]): JunitCase[] {
+  const seen = new Map<string, number>();
+  return cases.map((c) => {
+    const count = (seen.get(c.name) ?? 0) + 1;
+    seen.set(c.name, count);
+    return count === 1 ? c : { ...c, name: `${c.name} #${count}` };
+  });
+}
+
+/**
+ * How long what an expectation judged took, in ms: the load it measured, the probe
+ * window it sampled, the action it timed, or the final sample it read.
+ */
+export function expectationDurationMs(result: ExpectationResult, journal: Pick<Journal, 'loads'>): number {
+  const ev = result.evidence;
+  const load = result.subject?.load === undefined ? undefined : journal.loads.find((l) => l.step === result.subject?.load);
+  if (load) return load.endedMs - load.startedMs;
+  if (typeof ev.windowStartMs === 'number' && typeof ev.windowEndMs === 'number') return ev.windowEndMs - ev.windowStartMs;
+  if (typeof ev.durationMs === 'number') return ev.durationMs;
+  const sample = ev.sample;
+  if (typeof sample === 'object' && sample !== null && 'latencyMs' in sample && typeof sample.latencyMs === 'number') return sample.latencyMs;
+  return 0;
+}
+
+function expectationCase(classname: string, scenarioId: string, result: ExpectationResult, journal: Journal): JunitCase {
+  const testCase: JunitCase = {
+    classname,
+    name: `${scenarioId} ${result.id}`,
+    timeSeconds: expectationDurationMs(result, journal) / 1000,
+    systemOut: `${result.clause}: ${result.assertion}\nobserved: ${result.observed}`,
+  };
   if (result.passed) return testCase;
   const body = [
     `expected: ${result.assertion}`,
@@ -86,8 +139,14 @@ function expectationCase(classname: string, result: ExpectationResult): JunitCas
   return { ...testCase, problem: { kind: 'failure', type: 'expectation', message: `observed ${result.observed}`, body } };
 }
 
-function steadyCase(classname: string, phase: 'before' | 'after', check: SteadyCheckResult): JunitCase {
-  const testCase: JunitCase = { classname, name: `steady-state ${phase}: ${check.description}`, timeSeconds: 0 };
+function steadyCase(classname: string, scenarioId: string, phase: 'before' | 'after', check: SteadyCheckResult): JunitCase {
+  const testCase: JunitCase = {
+    classname,
+    name: `${scenarioId} steady-state-${phase} ${check.probe}`,
+    // The time of the sample that decided the check: the attempts before it are not timed in the journal.
+    timeSeconds: (check.last?.latencyMs ?? 0) / 1000,
+    systemOut: `${check.description} (${check.attempts} attempt(s))`,
+  };
   if (check.passed) return testCase;
   const last = check.last ? describeSample(check.last) : 'no sample was taken';
   const message = `steady state did not hold after ${check.attempts} attempt(s); last sample: ${last}`;
@@ -99,15 +158,16 @@ function hasFaultError(fault: FaultRecord): boolean {
   return fault.injectError !== undefined || fault.revertError !== undefined;
 }
 
-function faultCase(classname: string, fault: FaultRecord): JunitCase {
+function faultCase(classname: string, scenarioId: string, fault: FaultRecord): JunitCase {
   const lines = [
     fault.injectError === undefined ? '' : `inject failed: ${fault.injectError}`,
     fault.revertError === undefined ? '' : `revert failed: ${fault.revertError}`,
   ].filter((line) => line !== '');
   return {
     classname,
-    name: `fault ${fault.step}: ${fault.description}`,
-    timeSeconds: 0,
+    name: `${scenarioId} fault ${fault.step}`,
+    timeSeconds: fault.injectedMs === null ? 0 : ((fault.revertedMs ?? fault.injectedMs) - fault.injectedMs) / 1000,
+    systemOut: fault.description,
     problem: { kind: 'error', type: 'fault', message: lines.join('; '), body: lines.join('\n') },
   };
 }
@@ -182,10 +242,11 @@ function renderSuite(suite: JunitSuite): string {
 
 function renderCase(testCase: JunitCase): string {
   const attrs = renderAttrs({ classname: testCase.classname, name: testCase.name, time: seconds(testCase.timeSeconds) });
-  if (!testCase.problem) return `    <testcase${attrs}/>\n`;
+  const out = testCase.systemOut === undefined ? '' : `\n      <system-out>${escapeMarkup(testCase.systemOut)}</system-out>`;
+  if (!testCase.problem) return out === '' ? `    <testcase${attrs}/>\n` : `    <testcase${attrs}>${out}\n    </testcase>\n`;
   const { kind, message, type, body } = testCase.problem;
   const problem = `<${kind}${renderAttrs({ message, type })}>${escapeMarkup(body)}</${kind}>`;
-  return `    <testcase${attrs}>\n      ${problem}\n    </testcase>\n`;
+  return `    <testcase${attrs}>\n      ${problem}${out}\n    </testcase>\n`;
 }
 
 function renderAttrs(attrs: Record<string, string>): string {

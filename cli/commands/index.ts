@@ -1,5 +1,6 @@
 /** Registers every chaosctl command on the program. Commands are thin: parse, wire, set process.exitCode. */
 import type { Command } from 'commander';
+import { register as registerCompare } from './compare.ts';
 import { register as registerList } from './list.ts';
 import { register as registerProve } from './prove.ts';
 import { register as registerRun } from './run.ts';
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerProve(program);
   registerValidate(program);
   registerList(program);
+  registerCompare(program);
   registerStack(program);
 }

@@ -1,6 +1,7 @@
 /** Plain progress lines on stderr, built only from run events. */
 import { formatMs } from '../engine/duration.ts';
 import type { EventBus } from '../engine/events.ts';
+import type { Journal } from '../engine/journal.ts';
 
 const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', interrupted: 'INTERRUPTED' };
 
@@ -29,4 +30,16 @@ export function attachProgress(bus: EventBus, write: (line: string) => void, opt
     bus.on('run:end', (e) => write(`${MARK[e.status] ?? e.status} ${e.scenarioId} in ${formatMs(e.durationMs)}${e.reason ? ` — ${e.reason}` : ''}`)),
   ];
   return () => offs.forEach((off) => off());
+}
+
+/**
+ * One scenario's verdict for the closing summary: "FAILED      C1 in 30.1 s — 1 of 11
+ * expectation(s) failed: health-503-while-db-down". Printed after the stack is down, so
+ * it is the last thing on screen whether the dashboard or plain lines were used.
+ */
+export function verdictLine(journal: Journal): string {
+  const failed = journal.expectations.filter((e) => !e.passed).map((e) => e.id);
+  const why = journal.reason === undefined ? '' : ` — ${journal.reason}${failed.length > 0 ? `: ${failed.join(', ')}` : ''}`;
+  const sabotage = journal.environment.sabotage.length === 0 ? '' : ` [sabotage: ${journal.environment.sabotage.join(', ')}]`;
+  return `${journal.status.toUpperCase().padEnd(11)} ${journal.scenario.id} in ${formatMs(journal.durationMs)}${sabotage}${why}`;
 }

@@ -4,12 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
 import { scenarioFingerprint } from '../engine/scenario-loader.ts';
-import { readJournal } from '../../reports/write.ts';
+import { readJournal, writeHistoryIndex, writeProveOutputs, type ProofInput } from '../../reports/write.ts';
 import type { Journal } from '../engine/journal.ts';
 import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { printError } from './print-error.ts';
-import { loadSelection, writeOutputs, type SelectionFlags } from './run.ts';
+import { loadSelection, type SelectionFlags } from './run.ts';
 import { withSession } from './session.ts';
 import { parseStackMode, say } from './shared.ts';
 
@@ -61,21 +61,31 @@ async function readBaselines(dir: string | undefined): Promise<Map<string, { jou
   return found;
 }
 
+/** Writes the run folder of a proof (its page is the folder's index); returns the line that says where, printed after the dashboard is gone. */
+async function writeProofOutputs(proofs: ProofInput[], journals: Journal[], outRoot: string, runId: string): Promise<string | undefined> {
+  if (proofs.length === 0) return undefined;
+  const outDir = path.resolve(outRoot, runId);
+  const { files } = await writeProveOutputs(proofs, journals, outDir, { outRoot: path.resolve(outRoot) });
+  await writeHistoryIndex(path.resolve(outRoot));
+  return `proof report: ${path.join(outDir, 'index.html')} · JUnit: ${path.join(outDir, 'junit.xml')} (${files.length} files)`;
+}
+
 async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
   // A scenario with nothing to prove is a mistake in what was asked, found before any stack starts.
   const bare = loaded.filter((item) => item.scenario.catches.length === 0).map((item) => item.scenario.id);
   if (bare.length > 0) throw new ChaosError('CHAOSCTL_E_PROVE_NO_SWITCHES', { ids: bare.join(', ') });
   const baselines = await readBaselines(flags.baseline);
+  let reportLine: string | undefined;
   const { value: rows, signal } = await withSession(
     { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
     async (session) => {
-      const out: ProofRow[] = [];
+      const proofs: ProofInput[] = [];
       const journals: Journal[] = [];
       for (const item of loaded) {
-        const { id, catches } = item.scenario;
+        const { id, catches, title } = item.scenario;
         if (catches.length === 0) {
-          out.push({ scenario: id, sabotage: null, outcome: 'no-sabotage-declared', detail: 'the scenario lists no switch under "catches"' });
+          proofs.push({ title, row: { scenario: id, sabotage: null, outcome: 'no-sabotage-declared', detail: 'the scenario lists no switch under "catches"' } });
           continue;
         }
         if (session.signal.aborted) break;
@@ -87,13 +97,14 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
           if (session.signal.aborted) break;
           const sabotaged = await session.run(item, [name]);
           journals.push(sabotaged);
-          out.push(judgeProof(id, name, baseline, sabotaged));
+          proofs.push({ title, row: judgeProof(id, name, baseline, sabotaged), healthy: { journal: baseline, reusedFile: reused?.file }, sabotaged });
         }
       }
-      await writeOutputs(journals, flags.out, session.runId);
-      return out;
+      reportLine = await writeProofOutputs(proofs, journals, flags.out, session.runId);
+      return proofs.map((p) => p.row);
     },
   );
+  if (reportLine !== undefined) say(`\n${reportLine}`);
   const summary = proofSummary(rows);
   say('');
   for (const row of rows) say(`${MARK[row.outcome].padEnd(12)} ${row.scenario.padEnd(6)} ${(row.sabotage ?? '—').padEnd(24)} ${row.detail}`);

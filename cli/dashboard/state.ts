@@ -13,6 +13,8 @@ export interface StepView {
   kind: 'load' | 'fault' | 'action';
   state: 'pending' | 'running' | 'done' | 'failed';
   description?: string;
+  /** Planned start on the run clock, when the plan is known. */
+  atMs?: number;
 }
 
 export interface LoadView {
@@ -26,7 +28,9 @@ export interface LoadView {
 
 export interface ProbeView {
   name: string;
-  last: { status: number | null; latencyMs: number; ok: boolean; error?: string } | null;
+  last: { status: number | null; latencyMs: number; ok: boolean; value?: number; error?: string } | null;
+  /** What the probe is judged by, in words ("always status 503"). */
+  conditions: string[];
   samples: number;
   failures: number;
   /** Recent samples: true ok, false failed. */
@@ -38,6 +42,8 @@ export interface ScenarioSummary {
   status: RunStatus;
   durationMs: number;
   reason?: string;
+  /** The scenario's expectations as judged, kept so a run of several scenarios ends with all of them. */
+  expectations: ExpectationResult[];
 }
 
 export interface DashboardState {
@@ -52,7 +58,10 @@ export interface DashboardState {
   probes: Record<string, ProbeView>;
   expectations: ExpectationResult[];
   log: string[];
+  /** Stack start-up lines (the stack comes up before the first scenario starts). */
+  stack: string[];
   finished: ScenarioSummary[];
+  probeConditions: Record<string, string[]>;
 }
 
 export function initialState(): DashboardState {
@@ -67,7 +76,9 @@ export function initialState(): DashboardState {
     probes: {},
     expectations: [],
     log: [],
+    stack: [],
     finished: [],
+    probeConditions: {},
   };
 }
 
@@ -92,11 +103,12 @@ export function reduce(state: DashboardState, event: AnyEvent, now: number): Das
   switch (event.name) {
     case 'run:start': {
       const e = event.payload as RunEvents['run:start'];
-      return { ...initialState(), finished: state.finished, scenarioId: e.scenarioId, title: e.title, timelineMs: e.timelineMs, phase: 'steady-before' };
+      const steps: StepView[] = (e.plan ?? []).map((p) => ({ name: p.step, kind: p.kind, state: 'pending', atMs: p.atMs }));
+      return { ...initialState(), finished: state.finished, scenarioId: e.scenarioId, title: e.title, timelineMs: e.timelineMs, phase: 'steady-before', steps, probeConditions: e.probeConditions ?? {} };
     }
     case 'stack:progress': {
       const e = event.payload as RunEvents['stack:progress'];
-      return { ...state, log: pushBounded(state.log, `stack: ${e.line}`, 6) };
+      return { ...state, stack: pushBounded(state.stack, e.line, 6), log: pushBounded(state.log, `stack: ${e.line}`, 6) };
     }
     case 'timeline:start':
       return { ...state, phase: 'timeline', timelineStartedAt: now };
@@ -131,11 +143,12 @@ export function reduce(state: DashboardState, event: AnyEvent, now: number): Das
     }
     case 'probe:sample': {
       const e = event.payload as RunEvents['probe:sample'];
-      const prev = state.probes[e.probe] ?? { name: e.probe, last: null, samples: 0, failures: 0, history: [] };
+      const prev = state.probes[e.probe] ?? { name: e.probe, last: null, samples: 0, failures: 0, history: [], conditions: state.probeConditions[e.probe] ?? [] };
       const s = e.sample;
       const next: ProbeView = {
         name: e.probe,
-        last: { status: s.status, latencyMs: s.latencyMs, ok: s.ok, ...(s.error ? { error: s.error } : {}) },
+        conditions: prev.conditions,
+        last: { status: s.status, latencyMs: s.latencyMs, ok: s.ok, ...(s.value !== undefined ? { value: s.value } : {}), ...(s.error ? { error: s.error } : {}) },
         samples: prev.samples + 1,
         failures: prev.failures + (s.ok ? 0 : 1),
         history: pushBounded(prev.history, s.ok, HISTORY),
@@ -157,7 +170,7 @@ export function reduce(state: DashboardState, event: AnyEvent, now: number): Das
     }
     case 'run:end': {
       const e = event.payload as RunEvents['run:end'];
-      const summary: ScenarioSummary = { id: e.scenarioId, status: e.status, durationMs: e.durationMs, ...(e.reason ? { reason: e.reason } : {}) };
+      const summary: ScenarioSummary = { id: e.scenarioId, status: e.status, durationMs: e.durationMs, ...(e.reason ? { reason: e.reason } : {}), expectations: state.expectations };
       return { ...state, phase: 'done', finished: [...state.finished, summary] };
     }
   }

@@ -1,7 +1,14 @@
-/** The live dashboard: one screen per scenario, drawn from DashboardState. */
-import { Box, Text } from 'ink';
+/**
+ * The live dashboard, drawn from DashboardState. Finished scenarios (verdict and every
+ * expectation) go to Ink's <Static> area: written once, above the live part, and never
+ * erased, so the ending stays on screen. The live part is built as a list of one-line
+ * entries that must fit the terminal: panels are dropped (log, probes, loads) and the
+ * step list is shortened before anything wraps or scrolls, and lines are truncated to
+ * the width, so Ink never has to clear the screen.
+ */
+import { Box, Static, Text } from 'ink';
 import { formatMs } from '../engine/duration.ts';
-import type { DashboardState, LoadView, ProbeView, StepView } from './state.ts';
+import type { DashboardState, LoadView, ProbeView, ScenarioSummary, StepView } from './state.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -18,108 +25,118 @@ export function progressBar(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
+type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'gray';
+
+/** One screen line: its text and how to colour it. */
+export interface Line {
+  text: string;
+  color?: Colour;
+  bold?: boolean;
+}
+
 const STATUS_COLOR = { passed: 'green', failed: 'red', error: 'yellow', interrupted: 'yellow' } as const;
 const STEP_MARK: Record<StepView['state'], string> = { pending: '·', running: '▶', done: '✓', failed: '✗' };
 
-function StepLine({ step }: { step: StepView }) {
+function stepLine(step: StepView): Line {
   const active = step.state === 'running';
-  const color = step.state === 'failed' ? 'red' : active ? (step.kind === 'fault' ? 'red' : 'cyan') : step.state === 'done' ? 'green' : 'gray';
-  return (
-    <Text color={color}>
-      {STEP_MARK[step.state]} {step.kind.padEnd(6)} {step.name}
-      {step.description ? <Text color="gray"> — {step.description}</Text> : null}
-      {active && step.kind === 'fault' ? <Text bold> IN PLACE</Text> : null}
-    </Text>
-  );
+  const color: Colour = step.state === 'failed' ? 'red' : active ? (step.kind === 'fault' ? 'red' : 'cyan') : step.state === 'done' ? 'green' : 'gray';
+  const at = step.atMs === undefined ? '' : `${(step.atMs / 1000).toFixed(1).padStart(5)}s `;
+  const what = step.description ? ` — ${step.description}` : '';
+  return { text: `${STEP_MARK[step.state]} ${at}${step.kind.padEnd(6)} ${step.name}${what}${active && step.kind === 'fault' ? ' IN PLACE' : ''}`, color };
 }
 
-function LoadLine({ load }: { load: LoadView }) {
-  return (
-    <Text>
-      <Text bold>{load.step.padEnd(16)}</Text> {String(load.lastRate).padStart(5)} req/s  p95 {formatMs(load.lastP95).padStart(9)}  {sparkline(load.p95History)}{' '}
-      <Text color={load.errors > 0 ? 'red' : 'gray'}>{load.errors} failed of {load.requests}</Text>
-    </Text>
-  );
+function loadLine(load: LoadView): Line {
+  const p95 = load.lastP95 > 0 ? `p95 ${formatMs(load.lastP95).padStart(9)}` : 'p95   not timed';
+  return { text: `${load.step.padEnd(16)} ${String(load.lastRate).padStart(5)}/s  ${p95}  ${sparkline(load.p95History.slice(-16))}  ${load.errors} not 2xx of ${load.requests}` };
 }
 
-function ProbeLine({ probe }: { probe: ProbeView }) {
+function probeLine(probe: ProbeView): Line {
   const last = probe.last;
-  const lastText = last ? (last.status !== null ? `${last.status}` : (last.error ?? 'error')) : '—';
-  return (
-    <Text>
-      <Text bold>{probe.name.padEnd(16)}</Text> <Text color={last?.ok ? 'green' : 'red'}>{lastText.padStart(5)}</Text> {last ? formatMs(last.latencyMs).padStart(9) : ''}{'  '}
-      {probe.history.map((ok, i) => (
-        <Text key={i} color={ok ? 'green' : 'red'}>
-          {ok ? '▪' : '▫'}
-        </Text>
-      ))}{' '}
-      <Text color="gray">
-        {probe.failures}/{probe.samples} not ok
-      </Text>
-    </Text>
-  );
+  const seen = !last ? '—' : last.value !== undefined ? `= ${last.value}` : last.status !== null ? String(last.status) : (last.error ?? 'error');
+  const latency = last && last.value === undefined ? ` ${formatMs(last.latencyMs)}` : '';
+  const judged = probe.conditions.length > 0 ? `  [${probe.conditions.join('; ')}]` : '';
+  return { text: `${probe.name.padEnd(16)} ${seen.padStart(6)}${latency}${judged}`, color: last === null ? 'gray' : last.ok ? undefined : 'yellow' };
 }
 
-export function Dashboard({ state, now }: { state: DashboardState; now: number }) {
+/** The lines of one finished scenario: its verdict, then each expectation. */
+export function summaryLines(summary: ScenarioSummary): Line[] {
+  const head: Line = { text: `${summary.status.toUpperCase().padEnd(11)} ${summary.id} in ${formatMs(summary.durationMs)}${summary.reason ? ` — ${summary.reason}` : ''}`, color: STATUS_COLOR[summary.status], bold: true };
+  return [head, ...summary.expectations.map((e): Line => ({ text: `  ${e.passed ? '✓' : '✗'} ${e.clause} ${e.id}: ${e.observed}`, color: e.passed ? 'green' : 'red' }))];
+}
+
+/**
+ * The live part as lines that fit `rows` (one row is kept free: Ink clears the whole
+ * screen once its output is as tall as the terminal). Panels go in this order when
+ * space runs out: the log, the probes, the loads; then the steps are cut around the
+ * running one.
+ */
+export function liveLines(state: DashboardState, now: number, rows: number): Line[] {
+  const budget = Math.max(3, rows - 1);
+  if (state.scenarioId === null || state.phase === 'done') {
+    if (state.stack.length === 0 && state.finished.length > 0) return [];
+    const lines: Line[] = [{ text: state.finished.length === 0 ? '▶ starting the stack…' : '▶ preparing the next scenario…', color: 'cyan', bold: true }];
+    return [...lines, ...state.stack.map((l): Line => ({ text: `  ${l}`, color: 'gray' }))].slice(0, budget);
+  }
   const elapsed = state.timelineStartedAt === null ? 0 : now - state.timelineStartedAt;
   const fraction = state.timelineMs > 0 ? elapsed / state.timelineMs : 0;
+  const header: Line[] = [
+    { text: `▶ ${state.scenarioId}  ${state.title}  [${state.phase}]`, color: 'cyan', bold: true },
+    { text: `${progressBar(fraction, 30)} ${formatMs(Math.min(elapsed, state.timelineMs))} / ${formatMs(state.timelineMs)}` },
+  ];
+  const steps = state.steps.map(stepLine);
+  const loads = Object.values(state.loads).map(loadLine);
+  const probes = Object.values(state.probes).map(probeLine);
+  const log = state.log.map((text): Line => ({ text, color: 'gray' }));
+  const panels = [steps, loads, probes, log];
+  const size = (): number => header.length + panels.reduce((n, p) => n + p.length, 0);
+  for (let drop = panels.length - 1; size() > budget && drop >= 1; drop--) panels[drop] = [];
+  if (size() > budget) panels[0] = shortenSteps(state.steps, budget - header.length);
+  return [...header, ...panels.flat()];
+}
+
+/** The steps around the running ones, with a count of those left out. */
+function shortenSteps(steps: StepView[], room: number): Line[] {
+  if (room <= 0) return [];
+  const firstActive = Math.max(0, steps.findIndex((s) => s.state === 'running' || s.state === 'pending'));
+  const start = Math.max(0, Math.min(firstActive - 1, steps.length - (room - 1)));
+  const shown = steps.slice(start, start + room - 1).map(stepLine);
+  const hidden = steps.length - shown.length;
+  return hidden > 0 ? [...shown, { text: `  … ${hidden} more step${hidden === 1 ? '' : 's'}`, color: 'gray' }] : shown;
+}
+
+/** One line; the live part truncates (it must fit), the ending wraps (nothing of it may be cut). */
+function LineView({ line, columns, color, wrap }: { line: Line; columns: number; color: boolean; wrap: boolean }) {
+  const text = wrap || line.text.length <= columns ? line.text : `${line.text.slice(0, Math.max(1, columns - 1))}…`;
   return (
-    <Box flexDirection="column" paddingX={1}>
-      {state.finished.map((s) => (
-        <Text key={`${s.id}-${s.durationMs}`} color={STATUS_COLOR[s.status]}>
-          {s.status.toUpperCase().padEnd(11)} {s.id} in {formatMs(s.durationMs)}
-          {s.reason ? ` — ${s.reason}` : ''}
-        </Text>
-      ))}
-      {state.scenarioId && state.phase !== 'done' ? (
-        <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
-          <Text>
-            <Text bold color="cyan">
-              {state.scenarioId}
-            </Text>{' '}
-            {state.title} <Text color="gray">[{state.phase}]</Text>
-          </Text>
-          <Text>
-            {progressBar(fraction, 40)} {formatMs(Math.min(elapsed, state.timelineMs))} / {formatMs(state.timelineMs)}
-          </Text>
-          {state.steps.length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              {state.steps.map((step) => (
-                <StepLine key={step.name} step={step} />
-              ))}
-            </Box>
-          ) : null}
-          {Object.keys(state.loads).length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              {Object.values(state.loads).map((load) => (
-                <LoadLine key={load.step} load={load} />
-              ))}
-            </Box>
-          ) : null}
-          {Object.keys(state.probes).length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              {Object.values(state.probes).map((probe) => (
-                <ProbeLine key={probe.name} probe={probe} />
-              ))}
-            </Box>
-          ) : null}
-          <Box flexDirection="column" marginTop={1}>
-            {state.log.map((line, i) => (
-              <Text key={i} color="gray">
-                {line}
-              </Text>
-            ))}
-          </Box>
-        </Box>
-      ) : null}
-      {state.phase === 'done'
-        ? state.expectations.map((e) => (
-            <Text key={e.id} color={e.passed ? 'green' : 'red'}>
-              {'  '}
-              {e.passed ? '✓' : '✗'} {e.clause} {e.id}: {e.observed}
-            </Text>
-          ))
-        : null}
-    </Box>
+    <Text color={color ? line.color : undefined} bold={color ? line.bold : undefined} wrap={wrap ? 'wrap' : 'truncate-end'}>
+      {text}
+    </Text>
+  );
+}
+
+export interface DashboardProps {
+  state: DashboardState;
+  now: number;
+  /** Terminal size; the live part fits in it. */
+  rows?: number;
+  columns?: number;
+  /** false with NO_COLOR: not one colour or bold escape is written. */
+  color?: boolean;
+}
+
+export function Dashboard({ state, now, rows = 24, columns = 80, color = true }: DashboardProps) {
+  const width = Math.max(20, columns - 1);
+  const ended = state.finished.flatMap((summary, i) => summaryLines(summary).map((line, j) => ({ key: `${i}-${j}`, line })));
+  return (
+    <>
+      <Static items={ended}>
+        {(item) => <LineView key={item.key} line={item.line} columns={width} color={color} wrap />}
+      </Static>
+      <Box flexDirection="column">
+        {liveLines(state, now, rows).map((line, i) => (
+          <LineView key={i} line={line} columns={width} color={color} wrap={false} />
+        ))}
+      </Box>
+    </>
   );
 }

@@ -3,7 +3,7 @@
  * input is the journal's measurements, the output a verdict with evidence.
  */
 import { formatMs, toMs } from './duration.ts';
-import type { ExpectationResult, FaultRecord, Journal, LatencySummary, ProbeSample } from './journal.ts';
+import type { ExpectationResult, ExpectationSubject, FaultRecord, Journal, LatencySummary, ProbeSample } from './journal.ts';
 import type { Condition, Expectation, Window } from './scenario-schema.ts';
 
 /** What the evaluation reads from a journal. */
@@ -72,7 +72,22 @@ export function samplesIn(samples: readonly ProbeSample[], window: ResolvedWindo
 }
 
 function result(expectation: Expectation, id: string, assertion: string, passed: boolean, observed: string, evidence: Record<string, unknown>): ExpectationResult {
-  return { id, kind: expectation.kind, clause: expectation.clause, text: expectation.text, assertion, passed, observed, evidence };
+  return { id, kind: expectation.kind, clause: expectation.clause, text: expectation.text, assertion, passed, observed, evidence, subject: subjectOf(expectation) };
+}
+
+/** What the expectation looked at, kept in the journal so reports can plot it. */
+function subjectOf(expectation: Expectation): ExpectationSubject {
+  switch (expectation.kind) {
+    case 'latency':
+    case 'errors':
+      return { load: expectation.load };
+    case 'probe':
+      return { probe: expectation.probe, condition: expectation.condition, window: expectation.window, mode: expectation.mode };
+    case 'final':
+      return { probe: expectation.probe, condition: expectation.condition };
+    case 'action':
+      return { step: expectation.step };
+  }
 }
 
 export function evaluateExpectation(expectation: Expectation, id: string, m: Measurements): ExpectationResult {

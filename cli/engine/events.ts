@@ -6,7 +6,16 @@
 import type { ExpectationResult, FaultRecord, JournalEvent, LoadSecond, ProbeSample, RunStatus, SteadyCheckResult } from './journal.ts';
 
 export interface RunEvents {
-  'run:start': { runId: string; scenarioId: string; title: string; timelineMs: number };
+  'run:start': {
+    runId: string;
+    scenarioId: string;
+    title: string;
+    timelineMs: number;
+    /** The timeline as planned, so a view can show upcoming steps (optional: older emitters leave it out). */
+    plan?: Array<{ step: string; kind: 'load' | 'fault' | 'action'; atMs: number; forMs: number | null }>;
+    /** Per probe, the conditions expectations and steady-state checks judge it by, in words. */
+    probeConditions?: Record<string, string[]>;
+  };
   'stack:progress': { line: string };
   'steady:checked': { phase: 'before' | 'after'; result: SteadyCheckResult };
   'timeline:start': { t0: number };

@@ -2,7 +2,7 @@
  * The journal: the one serialisable record of a scenario run. The HTML, JUnit and
  * JSON reporters and the exit code read it and nothing else.
  */
-import type { ActionSpec, Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario } from './scenario-schema.ts';
+import type { ActionSpec, Condition, Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario, Window } from './scenario-schema.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -135,6 +135,22 @@ export interface ExpectationResult {
   observed: string;
   /** Numbers behind the verdict, for reports. */
   evidence: Record<string, unknown>;
+  /**
+   * What the expectation judged (absent in journals written before it was recorded):
+   * the load, probe or action step, the probe condition and its window. Reports use it
+   * to plot the judged value and to tell required outcomes (L11's 503s) from errors.
+   */
+  subject?: ExpectationSubject;
+}
+
+/** The thing an expectation looked at, as named in the scenario. */
+export interface ExpectationSubject {
+  load?: string;
+  probe?: string;
+  step?: string;
+  condition?: Condition;
+  window?: Window;
+  mode?: 'always' | 'eventually' | 'never';
 }
 
 export interface TimelineEntry {

@@ -6,7 +6,7 @@
 import { evaluateExpectation, checkCondition, describeCondition } from './assertions.ts';
 import { startClock, type Clock } from './clock.ts';
 import { toMs } from './duration.ts';
-import type { EventBus } from './events.ts';
+import type { EventBus, RunEvents } from './events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
 import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
 import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
@@ -40,6 +40,25 @@ export function timelineLength(scenario: Scenario): number {
   return Math.max(...scenario.timeline.steps.map((s) => toMs(s.at) + (s.for ? toMs(s.for) : 0)));
 }
 
+/** The timeline as planned, for views that show what is still to come. */
+function planOf(scenario: Scenario): NonNullable<RunEvents['run:start']['plan']> {
+  return scenario.timeline.steps.map((s) => ({ step: s.name, kind: s.load ? 'load' : s.fault ? 'fault' : 'action', atMs: toMs(s.at), forMs: s.for ? toMs(s.for) : null }));
+}
+
+/** What each probe is judged by, in words, for views that show a probe's value next to it. */
+function probeConditionsOf(scenario: Scenario): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (probe: string, text: string): void => {
+    out[probe] = [...(out[probe] ?? []), text];
+  };
+  for (const check of scenario.steadyState) add(check.probe, `steady ${describeCondition(check.condition)}`);
+  for (const e of scenario.expect) {
+    if (e.kind === 'probe') add(e.probe, `${e.mode} ${describeCondition(e.condition)}`);
+    if (e.kind === 'final') add(e.probe, `final ${describeCondition(e.condition)}`);
+  }
+  return out;
+}
+
 interface ActiveFault {
   record: FaultRecord;
   spec: FaultSpec;
@@ -59,7 +78,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     journal.events.push(event);
     bus.emit('log', event);
   };
-  bus.emit('run:start', { runId: options.runId, scenarioId: scenario.id, title: scenario.title, timelineMs });
+  bus.emit('run:start', { runId: options.runId, scenarioId: scenario.id, title: scenario.title, timelineMs, plan: planOf(scenario), probeConditions: probeConditionsOf(scenario) });
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
   if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
 

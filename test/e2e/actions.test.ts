@@ -16,7 +16,9 @@ import { PACKAGE_ROOT } from '../../cli/paths.ts';
 const SCENARIO = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'scenarios', 'ACTIONS.yaml');
 
 function journalsIn(outDir: string): Journal[] {
-  return readdirSync(outDir).flatMap((run) =>
+  // Only the run folders: the output folder also holds index.html, the history of every kept run.
+  const runs = readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  return runs.flatMap((run) =>
     readdirSync(path.join(outDir, run))
       .filter((f) => f.endsWith('.journal.json'))
       .map((f) => JSON.parse(readFileSync(path.join(outDir, run, f), 'utf8')) as Journal),

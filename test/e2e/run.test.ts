@@ -11,11 +11,13 @@ import { isolatedEnv, runCli, spawnCli } from './cli.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import { canConnect } from '../../cli/stack/postgres-cluster.ts';
+import { parse as parseJunit } from 'test-results-parser';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'scenarios');
 
 function runFolder(outDir: string): string {
-  const runs = readdirSync(outDir);
+  // Beside the run folders the output folder holds index.html, the history of every kept run.
+  const runs = readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   assert.equal(runs.length, 1, `one run folder in ${outDir}`);
   return path.join(outDir, runs[0] as string);
 }
@@ -155,6 +157,16 @@ test('prove L1 C1: each passes on the healthy target and fails with its sabotage
   assert.match(bySwitch['health-db-check']?.detail ?? '', /health-503-while-db-down/);
   assert.match(bySwitch['alert-cooldown']?.detail ?? '', /one-critical-per-cooldown/);
   assert.match(result.stderr, /2\/2 scenarios caught every switch they list; 3\/3 switch runs caught/);
+  // The proof's JUnit, read by a JUnit parser: one passed case per switch, nothing failed, so CI stays green.
+  const folder = runFolder(outDir);
+  const junit = parseJunit({ type: 'junit', files: [path.join(folder, 'junit.xml')] });
+  assert.equal(junit.failed, 0);
+  assert.equal(junit.errors, 0);
+  assert.deepEqual(junit.suites.flatMap((s) => s.cases.map((c) => `${c.name} ${c.status}`)).sort(), ['C1 alert-cooldown PASS', 'C1 health-db-check PASS', 'L1 throttle PASS']);
+  assert.equal(new Set(junit.suites.map((s) => s.name)).size, junit.suites.length, 'no two suites share a name');
+  const index = readFileSync(path.join(folder, 'index.html'), 'utf8');
+  assert.match(index, /class="hero status-passed"/, 'the proof page does not say failed');
+  assert.deepEqual(readdirSync(folder).filter((f) => f.endsWith('.junit.xml')), [], 'no per-run JUnit beside the proof');
 });
 
 test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {

@@ -227,6 +227,9 @@ test('the index lists each scenario with status, duration and counts, linking re
   assert.match(html, /<h1>4 scenarios<\/h1><span class="badge badge-error badge-lg">error<\/span>/);
   assert.match(html, /24\.4 s/);
   assert.match(html, /<td class="num"><b class="value bad">4<\/b><\/td>/);
+  const sabotagedRows = html.split('<tr').filter((row) => row.includes('chip sabotaged'));
+  assert.equal(sabotagedRows.length, entries.filter((e) => e.journal.environment.sabotage.length > 0).length, 'the index marks each sabotaged run');
+  assert.ok(sabotagedRows.length > 0);
   assert.doesNotMatch(html, /<script/);
   assert.equal(svgCount(html), 0);
 });

@@ -139,6 +139,7 @@ function expectations(variant: Variant, load: LatencySummary, samples: ProbeSamp
       passed: load.p95 < 500,
       observed: `p95 = ${load.p95} ms (corrected) over ${load.count} requests`,
       evidence: { percentile: 95, valueMs: load.p95, belowMs: 500, requests: load.count },
+      subject: { load: 'health-load' },
     },
     {
       id: 'health-503-during-outage',
@@ -148,7 +149,8 @@ function expectations(variant: Variant, load: LatencySummary, samples: ProbeSamp
       assertion: 'every health sample during db-down (after 1 s) has status 503',
       passed: all503,
       observed: all503 ? `${during.length} of ${during.length} samples were 503` : `${during.filter((s) => s.status !== 503).length} of ${during.length} samples were not 503 (timeouts)`,
-      evidence: { samples: during.length, matching: during.filter((s) => s.status === 503).length },
+      evidence: { windowStartMs: FAULT_AT + 1000, windowEndMs: REVERT_STARTED, samples: during.length, matching: during.filter((s) => s.status === 503).length },
+      subject: { probe: 'health', condition: { status: 503 }, window: { during: 'db-down', skipFirst: '1s' }, mode: 'always' },
     },
     {
       id: 'health-fast-during-outage',
@@ -158,7 +160,8 @@ function expectations(variant: Variant, load: LatencySummary, samples: ProbeSamp
       assertion: 'every health sample during db-down answers within 500 ms',
       passed: slowest < 500,
       observed: `slowest sample ${slowest} ms`,
-      evidence: { slowestMs: slowest },
+      evidence: { windowStartMs: FAULT_AT, windowEndMs: REVERT_STARTED, slowestMs: slowest },
+      subject: { probe: 'health', condition: { latencyBelow: '500ms' }, window: { during: 'db-down' }, mode: 'always' },
     },
     {
       id: 'health-recovers',
@@ -168,7 +171,8 @@ function expectations(variant: Variant, load: LatencySummary, samples: ProbeSamp
       assertion: 'some health sample within 5 s after db-down has status 200',
       passed: firstOk !== undefined,
       observed: firstOk ? `first 200 at +${((firstOk.tMs - REVERTED) / 1000).toFixed(2)} s after the revert` : `no 200 among ${after.length} samples`,
-      evidence: { samples: after.length, firstOkMs: firstOk?.tMs ?? null },
+      evidence: { windowStartMs: REVERTED, windowEndMs: REVERTED + 5_000, samples: after.length, firstOkMs: firstOk?.tMs ?? null },
+      subject: { probe: 'health', condition: { status: 200 }, window: { after: 'db-down', within: '5s' }, mode: 'eventually' },
     },
   ];
 }

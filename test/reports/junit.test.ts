@@ -32,14 +32,45 @@ test('a passed run: one case per steady-state check and expectation, nothing fai
   assert.doesNotMatch(xml, /<failure|<error/);
 });
 
-test('suite and case names follow "<id>: <title>" and "<clause> <id>: <assertion>"', () => {
-  const xml = renderJunit([buildJournal('passed')]);
+test('suite names are "<id>: <title>"; case names are the scenario id and expectation id, stable when a threshold changes', () => {
+  const journal = buildJournal('passed');
+  const xml = renderJunit([journal]);
   assert.equal(startTags(xml, 'testsuite')[0]?.name, 'C1: PostgreSQL outage: health degrades and recovers');
   const names = testCases(xml).map((c) => c.attrs.name);
-  assert.ok(names.includes('C1 health-p95: p95 of health-load < 500 ms'), names.join('\n'));
-  assert.ok(names.includes('steady-state before: health answers 200 within 15s'));
-  assert.ok(names.includes('steady-state after: health answers 200 within 15s'));
+  assert.ok(names.includes('C1 health-p95'), names.join('\n'));
+  assert.ok(names.includes('C1 steady-state-before health'));
+  assert.ok(names.includes('C1 steady-state-after health'));
   assert.ok(testCases(xml).every((c) => c.attrs.classname === 'chaosctl.C1'));
+  // The assertion text moves to the case's output, so a new threshold keeps the name.
+  const tightened: Journal = { ...journal, expectations: journal.expectations.map((e) => ({ ...e, assertion: `${e.assertion} (tightened)` })) };
+  assert.deepEqual(testCases(renderJunit([tightened])).map((c) => c.attrs.name), names);
+  assert.match(xml, /<system-out>L11: p95 of health-load &lt; 500 ms|<system-out>[^<]*p95 of health-load &lt; 500 ms/);
+});
+
+test('each expectation case takes the time of what it judged: the load it measured or the window it sampled', () => {
+  const journal = buildJournal('passed');
+  const suite = junitSuite(journal);
+  const load = journal.loads[0];
+  assert.ok(load);
+  const latencyCase = suite.cases.find((c) => c.name === 'C1 health-p95');
+  assert.equal(latencyCase?.timeSeconds, (load.endedMs - load.startedMs) / 1000);
+  const probeResult = journal.expectations.find((e) => e.kind === 'probe');
+  assert.ok(probeResult);
+  const probeCase = suite.cases.find((c) => c.name === `C1 ${probeResult.id}`);
+  const { windowStartMs, windowEndMs } = probeResult.evidence as { windowStartMs: number; windowEndMs: number };
+  assert.equal(probeCase?.timeSeconds, (windowEndMs - windowStartMs) / 1000);
+  assert.ok(suite.cases.filter((c) => !c.name.includes('steady')).every((c) => c.timeSeconds > 0), 'no expectation case is timed 0');
+});
+
+test('the same scenario twice, or sabotaged, never gives two suites the same name', () => {
+  const healthy = buildJournal('passed');
+  const sabotaged: Journal = { ...healthy, environment: { ...healthy.environment, sabotage: ['health-db-check'] } };
+  const names = startTags(renderJunit([healthy, sabotaged, healthy]), 'testsuite').map((s) => s.name);
+  assert.deepEqual(names, [
+    'C1: PostgreSQL outage: health degrades and recovers',
+    'C1: PostgreSQL outage: health degrades and recovers [sabotage: health-db-check]',
+    'C1: PostgreSQL outage: health degrades and recovers #2',
+  ]);
 });
 
 test('a failed run: a <failure> inside the case of each failed expectation, naming what was observed', () => {
@@ -50,7 +81,7 @@ test('a failed run: a <failure> inside the case of each failed expectation, nami
   assert.deepEqual(checkMarkup(xml, 'xml'), []);
   assert.deepEqual(counts(startTags(xml, 'testsuite')[0]), { tests: 6, failures: failed.length, errors: 0 });
   for (const expectation of failed) {
-    const testCase = testCases(xml).find((c) => c.attrs.name === `${expectation.clause} ${expectation.id}: ${expectation.assertion}`);
+    const testCase = testCases(xml).find((c) => c.attrs.name === `C1 ${expectation.id}`);
     assert.ok(testCase, `no case for ${expectation.id}`);
     const failure = startTags(testCase.inner, 'failure')[0];
     assert.equal(failure?.type, 'expectation');
@@ -139,7 +170,7 @@ test('hostile text is escaped everywhere and the document stays well-formed', ()
   assert.match(xml, /&lt;script&gt;alert\(&quot;x&amp;y&quot;\)&lt;\/script&gt; &#39;q&#39;/);
   assert.deepEqual(forbiddenChars(xml), []);
   const suite = startTags(xml, 'testsuite')[0];
-  assert.equal(suite?.name, `C1: ${stripForbiddenChars(HOSTILE)}`);
+  assert.equal(suite?.name, `C1: ${stripForbiddenChars(HOSTILE)} [sabotage: ${stripForbiddenChars(HOSTILE)}]`);
   const failure = startTags(xml, 'failure').find((f) => f.type === 'expectation');
   assert.equal(failure?.message, `observed ${stripForbiddenChars(HOSTILE)}`);
 });

@@ -1,0 +1,66 @@
+/**
+ * Which answers of a load a scenario required rather than suffered. L11 demands 503 from
+ * /health while PostgreSQL is down, and loads /health through the outage: those 503s are
+ * the expected outcome, and a report that counts them as errors tells the wrong story.
+ * Pure: reads the journal only (expectations that recorded their subject).
+ */
+import type { Journal, LoadRecord } from '../cli/engine/journal.ts';
+
+/** Slack around a fault window within which a load still counts as running during it. */
+const WINDOW_SLACK_MS = 1000;
+
+/** A load's answers split into required outcomes and real errors. */
+export interface LoadOutcomes {
+  /** Responses with a status the scenario required while this load ran, by status. */
+  required: Record<string, number>;
+  requiredCount: number;
+  /** Errors left once the required outcomes are taken out. */
+  errors: number;
+  /** The expectations that made those statuses required, by id. */
+  because: string[];
+}
+
+/**
+ * Statuses a probe expectation requires during a fault (mode always or eventually, an
+ * HTTP status outside 2xx), on the same path this load sends to, while the whole load
+ * ran inside that fault's window.
+ */
+export function loadOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 'probes'>, load: LoadRecord): LoadOutcomes {
+  const required: Record<string, number> = {};
+  const because: string[] = [];
+  const loadPath = 'path' in load.spec && typeof load.spec.path === 'string' ? load.spec.path : undefined;
+  for (const expectation of journal.expectations) {
+    const subject = expectation.subject;
+    const status = subject?.condition?.status;
+    const during = subject?.window?.during;
+    if (subject?.probe === undefined || status === undefined || during === undefined || subject.mode === 'never') continue;
+    if (status >= 200 && status < 300) continue;
+    const probe = journal.probes.find((p) => p.name === subject.probe);
+    if (probe?.spec.kind !== 'http' || loadPath === undefined || probe.spec.path !== loadPath) continue;
+    const fault = journal.faults.find((f) => f.step === during);
+    if (!fault || fault.injectedMs === null) continue;
+    const end = fault.revertedMs ?? Number.POSITIVE_INFINITY;
+    if (load.startedMs < fault.injectedMs - WINDOW_SLACK_MS || load.endedMs > end + WINDOW_SLACK_MS) continue;
+    const count = load.statusCounts[String(status)] ?? 0;
+    if (count > 0 && required[String(status)] === undefined) {
+      required[String(status)] = count;
+      because.push(expectation.id);
+    }
+  }
+  const requiredCount = Object.values(required).reduce((sum, n) => sum + n, 0);
+  return { required, requiredCount, errors: Math.max(0, load.errors - requiredCount), because };
+}
+
+/** Totals over every load of a run: requests, required outcomes and real errors. */
+export function runOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 'probes' | 'loads'>): { requests: number; required: number; errors: number } {
+  let requests = 0;
+  let required = 0;
+  let errors = 0;
+  for (const load of journal.loads) {
+    const outcome = loadOutcomes(journal, load);
+    requests += load.requests;
+    required += outcome.requiredCount;
+    errors += outcome.errors;
+  }
+  return { requests, required, errors };
+}
