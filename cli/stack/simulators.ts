@@ -28,9 +28,18 @@ export function newSecrets(): StackSecrets {
     botToken: `${randomInt(1_000_000_000, 9_999_999_999)}:${randomBytes(26).toString('base64url').slice(0, 35)}`,
     yookassaShopId: String(randomInt(100_000, 999_999)),
     yookassaSecretKey: `test_${hex(20)}`,
-    cryptopayToken: `${randomInt(10_000, 99_999)}:${randomBytes(24).toString('base64url')}`,
+    cryptopayToken: `${randomInt(10_000, 999_999)}:${alphanumeric(35)}`,
     controlToken: hex(24),
   };
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` random letters and digits: Crypto Pay tokens are `<app id>:` and 35 of these, and clients check the shape. */
+function alphanumeric(length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i += 1) text += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return text;
 }
 
 export function simMain(name: SimName): string {

@@ -52,7 +52,7 @@ async function stop(spawned: Spawned): Promise<number | null> {
 const probes: Record<string, { path: string; headers: Record<string, string>; expect: number }> = {
   telegram: { path: '/bot7000000001:AAHsimulatedTokenForChaosctlTests000/getMe', headers: {}, expect: 200 },
   yookassa: { path: '/v3/payments/x', headers: { authorization: `Basic ${Buffer.from('100500:test_simulated_secret_key').toString('base64')}` }, expect: 404 },
-  cryptopay: { path: '/api/getMe', headers: { 'crypto-pay-api-token': '12345:AAsimulatedCryptoPayToken' }, expect: 200 },
+  cryptopay: { path: '/api/getMe', headers: { 'crypto-pay-api-token': '12345:AAsimulatedCryptoPayToken0123456789' }, expect: 200 },
 };
 
 for (const [name, probe] of Object.entries(probes)) {

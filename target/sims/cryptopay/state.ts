@@ -10,7 +10,7 @@ import { NotificationDeliverer } from '../shared/notification-deliverer.ts';
 import { InvoiceStore } from './invoices.ts';
 
 export interface CryptoPaySimOptions {
-  /** The app's API token, expected in Crypto-Pay-API-Token (default "12345:AAsimulatedCryptoPayToken"). */
+  /** The app's API token, expected in Crypto-Pay-API-Token (default "12345:AAsimulatedCryptoPayToken0123456789"). */
   token?: string;
   appId?: number;
   appName?: string;
@@ -41,7 +41,7 @@ export interface ResolvedCryptoPayOptions {
   controlToken: string | undefined;
 }
 
-export const DEFAULT_CRYPTOPAY_TOKEN = '12345:AAsimulatedCryptoPayToken';
+export const DEFAULT_CRYPTOPAY_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 export const DEFAULT_CRYPTOPAY_REDELIVERY: RetryPolicy = { initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 17, horizonMs: 600_000 };
 
 export function resolveCryptoPayOptions(options: CryptoPaySimOptions): ResolvedCryptoPayOptions {
