@@ -68,7 +68,7 @@ export interface ForcedYooKassaFailure {
 }
 
 /** API operations, as forced failures and counters name them. */
-export type YooKassaOperation = 'create' | 'get' | 'list' | 'capture' | 'cancel';
+export type YooKassaOperation = 'create' | 'get' | 'list' | 'capture' | 'cancel' | 'me';
 
 export interface YooKassaCounters {
   requests: Record<string, number>;
