@@ -1,6 +1,7 @@
 /**
  * Options and state of the Crypto Pay simulator.
  */
+import type { SimTls } from '../shared/tls-listener.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RetryPolicy } from '../shared/backoff.ts';
 import { resolveRetryPolicy } from '../shared/backoff.ts';
@@ -27,6 +28,8 @@ export interface CryptoPaySimOptions {
   /** When set, /_sim/* requires it in the x-sim-control-token header. */
   controlToken?: string;
   logger?: FastifyBaseLogger;
+  /** Certificate and key: the port answers HTTPS as well as HTTP (see shared/tls-listener.ts). */
+  tls?: SimTls;
 }
 
 export interface ResolvedCryptoPayOptions {
