@@ -149,6 +149,10 @@ export const SimFaultSchema = z
     count: z.number().int().min(1).max(100_000).optional().describe('errors: how many calls fail (default 1).'),
     retryAfter: z.number().int().min(1).max(3600).optional().describe('errors with 429 on telegram: the retry_after in seconds.'),
     methods: z.array(z.string()).optional().describe('errors: only these API methods fail (e.g. sendMessage).'),
+    processed: z
+      .boolean()
+      .optional()
+      .describe('errors on yookassa or cryptopay: the call does its work first, then fails: the provider acted but its answer was lost (a retry with the same idempotence key finds the result).'),
     scale: z.number().positive().max(100_000).optional().describe('flood: multiplier on every Telegram flood limit (10 = ten times as many messages).'),
     floodEnabled: z.boolean().optional().describe('flood: false turns the limits off.'),
     user: z.number().int().min(1).optional().describe('block-user: the virtual user number.'),
@@ -156,6 +160,9 @@ export const SimFaultSchema = z
   .strict()
   .refine((f) => (f.action !== 'flood' && f.action !== 'block-user') || f.sim === 'telegram', {
     message: 'flood and block-user exist only on the telegram simulator',
+  })
+  .refine((f) => f.processed !== true || (f.action === 'errors' && f.sim !== 'telegram'), {
+    message: 'processed applies to errors on the yookassa and cryptopay simulators',
   });
 
 /**

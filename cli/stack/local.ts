@@ -27,7 +27,8 @@ import {
 } from './state-file.ts';
 import type { PostgresState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
 import { resolveToxiproxyBinary } from './toxiproxy-binary.ts';
-import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, type SimName } from './simulators.ts';
+import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, targetTlsEnv, type SimName } from './simulators.ts';
+import { ensureStackTls, removeStackTls, stackTlsFiles } from './stack-tls.ts';
 import { startToxiproxyServer, syncProxies, toxiproxyAnswers, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ProxyEndpoint, ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
 
@@ -53,6 +54,7 @@ const STACK_OWNED_ENV: readonly string[] = [
   'YOOKASSA_SECRET_KEY',
   'CRYPTOPAY_TOKEN',
   'CONTROL_TOKEN',
+  'NODE_EXTRA_CA_CERTS',
 ];
 
 export interface LocalStackOptions {
@@ -80,12 +82,13 @@ export class LocalStack implements StackProvider {
     state.secrets ??= newSecrets();
     state.targetPort ??= state.target?.port ?? (await freePort());
     await save();
+    const tls = await ensureStackTls(dir, this.env());
     state.sims = await this.upSims(state, state.secrets, state.targetPort, logs, progress, save);
     await save();
     const upstreams = upstreamsOf(state, state.postgres);
     state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
     await save();
-    const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets) };
+    const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets), ...targetTlsEnv(tls) };
     state.target = await this.upTarget(state.target, state.targetPort, normalizeConfig(config), targetEnv, logs, progress);
     await save();
 
@@ -146,6 +149,7 @@ export class LocalStack implements StackProvider {
       await writeStackState(state, dir);
       throw new Error(`could not take the whole stack down; ${stackStateFile(dir)} keeps what is left:\n${failures.join('\n')}`);
     }
+    await removeStackTls(dir);
     await removeStackState(dir);
   }
 
@@ -448,7 +452,7 @@ export class LocalStack implements StackProvider {
       }
       const port = existing?.port ?? (await freePort());
       const logFile = existing?.logFile ?? path.join(logs, `${name}-sim.log`);
-      const pid = await launchSim(name, port, simEnv(name, port, secrets, targetUrl(targetPort)), logFile);
+      const pid = await launchSim(name, port, simEnv(name, port, secrets, targetUrl(targetPort), stackTlsFiles(this.dir())), logFile);
       sims[name] = { pid, port, logFile };
       state.sims = sims;
       await save();
@@ -468,7 +472,7 @@ export class LocalStack implements StackProvider {
       return isOurProcess(now.pid, simMain(name)) ? now.pid : null;
     };
     const launch = async (): Promise<void> => {
-      const pid = await launchSim(name, recorded.port, simEnv(name, recorded.port, secrets, targetUrl(targetPort)), recorded.logFile);
+      const pid = await launchSim(name, recorded.port, simEnv(name, recorded.port, secrets, targetUrl(targetPort), stackTlsFiles(this.dir())), recorded.logFile);
       await this.updateState((s) => (s.sims?.[name] ? { ...s, sims: { ...s.sims, [name]: { ...recorded, pid } } } : s));
     };
     return new SingleProcessService(name, livePid, launch);

@@ -2,7 +2,9 @@
  * The dependencies the target reaches only through a Toxiproxy proxy, so that
  * network faults can be put between them. Adding one (telegram, yookassa,
  * cryptopay) is one entry here: where the real thing listens, and which
- * environment points the target at the proxy instead.
+ * environment points the target at the proxy instead. The simulators are
+ * reached over HTTPS, like the real services: Toxiproxy relays TCP and leaves
+ * TLS to the two ends.
  */
 
 /** Addresses of the real dependencies of this stack. */
@@ -31,17 +33,17 @@ export const PROXIED_DEPENDENCIES: readonly ProxiedDependency[] = [
   {
     name: 'telegram',
     upstream: ({ sims }) => sims?.telegram ?? null,
-    targetEnv: (listen) => ({ TELEGRAM_API_ROOT: `http://${listen}` }),
+    targetEnv: (listen) => ({ TELEGRAM_API_ROOT: `https://${listen}` }),
   },
   {
     name: 'yookassa',
     upstream: ({ sims }) => sims?.yookassa ?? null,
-    targetEnv: (listen) => ({ YOOKASSA_API_URL: `http://${listen}/v3` }),
+    targetEnv: (listen) => ({ YOOKASSA_API_URL: `https://${listen}/v3` }),
   },
   {
     name: 'cryptopay',
     upstream: ({ sims }) => sims?.cryptopay ?? null,
-    targetEnv: (listen) => ({ CRYPTOPAY_API_URL: `http://${listen}/api` }),
+    targetEnv: (listen) => ({ CRYPTOPAY_API_URL: `https://${listen}/api` }),
   },
 ];
 

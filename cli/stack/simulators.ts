@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ChaosError } from '../engine/errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { waitForHttp } from './http-probe.ts';
+import type { StackTlsFiles } from './stack-tls.ts';
 import { processState, spawnDetached, stopProcess, tailOfFile } from './processes.ts';
 
 export type SimName = 'telegram' | 'yookassa' | 'cryptopay';
@@ -28,18 +29,35 @@ export function newSecrets(): StackSecrets {
     botToken: `${randomInt(1_000_000_000, 9_999_999_999)}:${randomBytes(26).toString('base64url').slice(0, 35)}`,
     yookassaShopId: String(randomInt(100_000, 999_999)),
     yookassaSecretKey: `test_${hex(20)}`,
-    cryptopayToken: `${randomInt(10_000, 99_999)}:${randomBytes(24).toString('base64url')}`,
+    cryptopayToken: `${randomInt(10_000, 999_999)}:${alphanumeric(35)}`,
     controlToken: hex(24),
   };
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` random letters and digits: Crypto Pay tokens are `<app id>:` and 35 of these, and clients check the shape. */
+function alphanumeric(length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i += 1) text += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return text;
 }
 
 export function simMain(name: SimName): string {
   return path.join(PACKAGE_ROOT, 'target', 'sims', name, 'main.ts');
 }
 
-/** Environment of one simulator process: its port, its secrets, and where it delivers webhooks (the target). */
-export function simEnv(name: SimName, port: number, secrets: StackSecrets, targetUrl: string): Record<string, string> {
-  const common = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+/**
+ * Environment of one simulator process: its port, its secrets, where it delivers webhooks (the
+ * target), and the certificate that makes the same port answer HTTPS, as the real services do.
+ */
+export function simEnv(name: SimName, port: number, secrets: StackSecrets, targetUrl: string, tls?: StackTlsFiles): Record<string, string> {
+  const common = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...(tls ? { SIM_TLS_CERT_FILE: tls.certFile, SIM_TLS_KEY_FILE: tls.keyFile } : {}),
+  };
   switch (name) {
     case 'telegram':
       return { ...common, TELEGRAM_SIM_TOKEN: secrets.botToken };
@@ -64,6 +82,11 @@ export function targetSecretEnv(secrets: StackSecrets): Record<string, string> {
     CRYPTOPAY_TOKEN: secrets.cryptopayToken,
     CONTROL_TOKEN: secrets.controlToken,
   };
+}
+
+/** Makes the target trust the stack's CA (on top of the usual roots), so it verifies the simulators' HTTPS. */
+export function targetTlsEnv(tls: StackTlsFiles): Record<string, string> {
+  return { NODE_EXTRA_CA_CERTS: tls.caCertFile };
 }
 
 /** The virtual Telegram user who is the target's admin (id 100000999 in the simulator); a scenario may set ADMIN_IDS itself. */

@@ -40,5 +40,6 @@ export const TEXT = {
   adminDashboard: 'Admin dashboard. Analytics shows the latest figures.',
   noAnalytics: 'No analytics yet: the refresh job has not run.',
   paymentsUnavailable: 'Payments are unavailable right now. Please try again later.',
+  topupUsage: 'Usage: /topup <amount>, for example /topup 500',
   topupFailed: 'Could not create the payment. Please try again.',
 } as const;

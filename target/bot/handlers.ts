@@ -9,6 +9,7 @@ import { markHabitDone } from '../repos/habit-completions.ts';
 import { readAnalytics } from '../repos/analytics.ts';
 import { purchaseSubscription } from '../repos/subscriptions.ts';
 import type { Sabotage } from '../sabotage.ts';
+import { findPlan, parseTopupAmount } from './command-args.ts';
 import { clearConversation, getConversation, setConversation } from './conversations.ts';
 import type { BotContext } from './context.ts';
 import { scopeOf, TEXT } from './context.ts';
@@ -140,10 +141,11 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
   handlers.command('subscribe', async (ctx) => {
     const { db, user } = scopeOf(ctx);
     const planName = ctx.match.trim().toLowerCase();
-    const plan = settings.plans[planName];
+    const plan = findPlan(settings.plans, planName);
     if (!plan) {
       const list = Object.entries(settings.plans).map(([name, p]) => `${name} — ${money(p.price, settings.currency)} for ${p.periodDays} days`);
-      await ctx.reply(`Usage: /subscribe <plan>. Plans:\n${list.join('\n')}`);
+      const head = planName === '' ? 'Usage: /subscribe <plan>.' : `Unknown plan "${planName.slice(0, 32)}". Usage: /subscribe <plan>.`;
+      await ctx.reply(`${head} Plans:\n${list.join('\n')}`);
       return;
     }
     const result = await purchaseSubscription(db, { userId: user.id, plan: planName, price: plan.price, periodDays: plan.periodDays });
@@ -164,14 +166,14 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
       await ctx.reply(TEXT.paymentsUnavailable);
       return;
     }
-    const amount = Number(ctx.match.trim().replace(',', '.'));
-    if (!Number.isFinite(amount) || amount <= 0 || amount > 1_000_000) {
-      await ctx.reply('Usage: /topup <amount>, for example /topup 500');
+    const amountMinor = parseTopupAmount(ctx.match);
+    if (amountMinor === null) {
+      await ctx.reply(TEXT.topupUsage);
       return;
     }
     let offer: BotTopupResult;
     try {
-      offer = await settings.payments.createTopup(user.id, Math.round(amount * 100));
+      offer = await settings.payments.createTopup(user.id, amountMinor);
     } catch (error) {
       offer = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }

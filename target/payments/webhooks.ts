@@ -5,7 +5,9 @@
  *   constant time;
  * - POST /webhooks/yookassa: YooKassa signs nothing, so the sender's address
  *   must be on the allowlist and the payment is read back from the YooKassa
- *   API; only its real state is acted on.
+ *   API; only its real state is acted on. A 4xx on that re-read (but 429)
+ *   is YooKassa disowning the id: forged. A 5xx, 429 or no answer is an
+ *   outage: 503, no alert, YooKassa redelivers.
  * Unverifiable → 400, nothing processed, CRITICAL admin alert from source
  * payment_webhook (§4, §7.7). Database unavailable → 503 so the provider
  * redelivers (C6). A duplicate → 200 and no second credit (C7, creditPayment).
@@ -19,6 +21,7 @@ import { creditPayment } from '../repos/payment-credits.ts';
 import type { Payment, PaymentProvider } from '../repos/payments.ts';
 import { findPaymentByIdempotencyKey, findPaymentByProviderId, markPaymentCanceled, markPaymentSucceeded, recordProviderId } from '../repos/payments.ts';
 import { PaymentStateError } from '../repos/repo-errors.ts';
+import { ProviderError } from './provider-http.ts';
 import { toInvoice, verifyCryptoPaySignature } from './cryptopay-client.ts';
 import type { YooKassaClient, YooKassaPayment } from './yookassa-client.ts';
 import { decimalToMinor } from './yookassa-client.ts';
@@ -183,6 +186,12 @@ export async function paymentWebhooksPlugin(scope: FastifyInstance, deps: Paymen
         try {
           real = await yookassa.getPayment(claimedId);
         } catch (error) {
+          // YooKassa refusing the id (a 4xx other than its rate limit) is its answer about the
+          // claim: no such payment of ours, so the notification is forged. Answering 503 there
+          // would let a forger make YooKassa look down and hide the attempt from the admins.
+          if (error instanceof ProviderError && error.kind === 'http' && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429) {
+            return rejected(reply, 'yookassa', `YooKassa refused payment ${claimedId} (HTTP ${error.status})`, request.ip);
+          }
           // YooKassa cannot be asked right now: not a forgery; let it redeliver.
           logger.warn({ err: error, paymentId: claimedId }, 'cannot read the payment back from YooKassa; 503');
           return finish(reply, 'yookassa', 'db_unavailable', 503, 'cannot verify now');

@@ -77,6 +77,13 @@ test('flood scale and blocked users are telegram-only, applied and reverted', as
 test('each simulator gets its own error body shape', () => {
   assert.deepEqual(injectCalls(spec({ sim: 'yookassa', action: 'errors', status: 503, count: 3 }))[0]?.body, { status: 503, count: 3 });
   assert.deepEqual(injectCalls(spec({ sim: 'cryptopay', action: 'errors', status: 500 }))[0]?.body, { code: 500, count: 1 });
+  assert.deepEqual(injectCalls(spec({ sim: 'yookassa', action: 'errors', status: 500, count: 20, processed: true, methods: ['create'] }))[0]?.body, {
+    status: 500,
+    count: 20,
+    processed: true,
+    methods: ['create'],
+  });
+  assert.equal(FaultSchema.safeParse({ driver: 'sim', sim: 'telegram', action: 'errors', processed: true }).success, false, 'telegram has no processed failures');
 });
 
 test('resetAll clears every fault on every simulator', async () => {

@@ -77,3 +77,20 @@ test('the fault plan: forced failures are used up in order and only by matching 
   await waiting;
   assert.ok(Date.now() - started < 1000, 'close ends a latency wait');
 });
+
+test('every control API takes a bodyless POST labelled JSON as "no parameters" and still refuses broken JSON', async () => {
+  const { buildTelegramSim } = await import('../../target/sims/telegram/sim.ts');
+  const { buildYooKassaSim } = await import('../../target/sims/yookassa/sim.ts');
+  const { buildCryptoPaySim } = await import('../../target/sims/cryptopay/sim.ts');
+  for (const { app } of [buildTelegramSim(), buildYooKassaSim(), buildCryptoPaySim()]) {
+    try {
+      const empty = await app.inject({ method: 'POST', url: '/_sim/reset', headers: { 'content-type': 'application/json' } });
+      assert.equal(empty.statusCode, 200, empty.body);
+      const broken = await app.inject({ method: 'POST', url: '/_sim/reset', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+      assert.equal(broken.statusCode, 400);
+      assert.equal((broken.json() as { error: string }).error, 'invalid_control_request');
+    } finally {
+      await app.close();
+    }
+  }
+});

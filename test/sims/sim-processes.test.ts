@@ -7,8 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureStackTls } from '../../cli/stack/stack-tls.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -52,7 +56,7 @@ async function stop(spawned: Spawned): Promise<number | null> {
 const probes: Record<string, { path: string; headers: Record<string, string>; expect: number }> = {
   telegram: { path: '/bot7000000001:AAHsimulatedTokenForChaosctlTests000/getMe', headers: {}, expect: 200 },
   yookassa: { path: '/v3/payments/x', headers: { authorization: `Basic ${Buffer.from('100500:test_simulated_secret_key').toString('base64')}` }, expect: 404 },
-  cryptopay: { path: '/api/getMe', headers: { 'crypto-pay-api-token': '12345:AAsimulatedCryptoPayToken' }, expect: 200 },
+  cryptopay: { path: '/api/getMe', headers: { 'crypto-pay-api-token': '12345:AAsimulatedCryptoPayToken0123456789' }, expect: 200 },
 };
 
 for (const [name, probe] of Object.entries(probes)) {
@@ -82,5 +86,30 @@ test('a non-loopback HOST or a bad variable is refused with every problem listed
     assert.equal(report.problems?.length, 3, stderr);
   } finally {
     await stop(sim);
+  }
+});
+
+test('with SIM_TLS_CERT_FILE and SIM_TLS_KEY_FILE the same port answers verified HTTPS (API) and plain HTTP (control)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'chaosctl-sim-tls-'));
+  const tls = await ensureStackTls(dir);
+  const sim = spawnSim('cryptopay', { SIM_TLS_CERT_FILE: tls.certFile, SIM_TLS_KEY_FILE: tls.keyFile });
+  try {
+    const line = await sim.firstLine;
+    const port = new URL(String(line.url)).port;
+    const ca = await readFile(tls.caCertFile);
+    const status = await new Promise<number>((resolve, reject) => {
+      https.get(`https://127.0.0.1:${port}${probes.cryptopay?.path ?? ''}`, { ca, headers: probes.cryptopay?.headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(status, 200);
+    const control = await fetch(`http://127.0.0.1:${port}/_sim/status`);
+    assert.equal(control.status, 200);
+    await control.arrayBuffer();
+    assert.equal(await stop(sim), 0);
+  } finally {
+    await stop(sim);
+    await rm(dir, { recursive: true, force: true });
   }
 });

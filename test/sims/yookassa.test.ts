@@ -376,3 +376,42 @@ test('counters and reset', async () => {
     await receiver.close();
   }
 });
+
+test('GET /v3/me: the shop\'s settings for the credentials that call it; wrong credentials are 401', async () => {
+  const yk = await startYooKassa({ shopId: SHOP, secretKey: SECRET });
+  try {
+    const me = await yk.api<Record<string, unknown>>('GET', '/v3/me');
+    assert.equal(me.status, 200);
+    assert.equal(me.body.account_id, SHOP);
+    assert.equal(me.body.status, 'enabled');
+    assert.equal(me.body.test, true);
+    assert.equal(me.body.fiscalization_enabled, false);
+    assert.ok(Array.isArray(me.body.payment_methods));
+    const none = await requestJson(`${yk.url}/v3/me`);
+    assert.equal(none.status, 401);
+    assert.equal(errorOf(none).code, 'invalid_credentials');
+    assert.equal(yk.control.counters().requests.me, 2);
+  } finally {
+    await yk.close();
+  }
+});
+
+test('429 as YooKassa documents it: too_many_requests error object with retry_after in milliseconds, its content type, no Retry-After header', async () => {
+  const yk = await startYooKassa();
+  try {
+    yk.control.forceFailure({ status: 429, count: 1, methods: ['create'] });
+    const limited = await yk.create(paymentBody());
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('content-type'), 'application/json;charset=UTF-8');
+    assert.equal(limited.headers.get('retry-after'), null);
+    const error = errorOf(limited);
+    assert.deepEqual(Object.keys(error).sort(), ['code', 'description', 'id', 'retry_after', 'type']);
+    assert.equal(error.type, 'error');
+    assert.equal(error.code, 'too_many_requests');
+    assert.match(error.id, /^[0-9a-f-]{36}$/);
+    assert.equal(error.retry_after, 1800);
+    assert.equal((await yk.create(paymentBody())).status, 200, 'only the forced call was limited');
+  } finally {
+    await yk.close();
+  }
+});

@@ -4,12 +4,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { createStackProvider } from '../../cli/stack/index.ts';
 import { processState } from '../../cli/stack/processes.ts';
+import { stackTlsFiles } from '../../cli/stack/stack-tls.ts';
 import { readStackState, stackStateFile } from '../../cli/stack/state-file.ts';
 import type { StackState } from '../../cli/stack/state-file.ts';
 import type { StackEndpoints, StackProvider, TargetConfig } from '../../cli/stack/types.ts';
@@ -111,9 +113,21 @@ test('up starts postgres, toxiproxy and the target; /health is 200 through the p
     assert.ok(proxy, `a ${name} proxy`);
     assert.equal(proxy.upstream, endpoints.sims?.[name]?.replace('http://', ''));
   }
-  assert.equal(state.target.proxyEnv.TELEGRAM_API_ROOT, `http://${endpoints.proxies.telegram?.listen}`);
-  assert.equal(state.target.proxyEnv.YOOKASSA_API_URL, `http://${endpoints.proxies.yookassa?.listen}/v3`);
-  assert.equal(state.target.proxyEnv.CRYPTOPAY_API_URL, `http://${endpoints.proxies.cryptopay?.listen}/api`);
+  // Over HTTPS, as the real services: the target trusts the stack's throwaway CA.
+  assert.equal(state.target.proxyEnv.TELEGRAM_API_ROOT, `https://${endpoints.proxies.telegram?.listen}`);
+  assert.equal(state.target.proxyEnv.YOOKASSA_API_URL, `https://${endpoints.proxies.yookassa?.listen}/v3`);
+  assert.equal(state.target.proxyEnv.CRYPTOPAY_API_URL, `https://${endpoints.proxies.cryptopay?.listen}/api`);
+  const tls = stackTlsFiles(stateDir);
+  assert.equal(state.target.proxyEnv.NODE_EXTRA_CA_CERTS, tls.caCertFile);
+  const ca = readFileSync(tls.caCertFile);
+  const me = await new Promise<number>((resolve, reject) => {
+    const auth = Buffer.from(`${state.secrets?.yookassaShopId}:${state.secrets?.yookassaSecretKey}`).toString('base64');
+    https.get(`https://${endpoints.proxies.yookassa?.listen}/v3/me`, { ca, headers: { authorization: `Basic ${auth}` } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    }).on('error', reject);
+  });
+  assert.equal(me, 200, 'verified HTTPS through the proxy to the YooKassa simulator');
   assert.ok(state.target.proxyEnv.BOT_TOKEN && state.target.proxyEnv.CONTROL_TOKEN, 'the target gets the stack secrets');
   t.diagnostic(`up took ${ms.toFixed(0)} ms`);
 });
@@ -226,6 +240,7 @@ test('down stops everything and removes the data dir and stack.json; twice is fi
   for (const pid of [running.target, running.toxiproxy, running.postgres]) assert.equal(processState(pid), 'gone', `pid ${pid} is gone`);
   assert.equal(existsSync(dataDir), false, 'data dir removed');
   assert.equal(existsSync(stackStateFile(stateDir)), false, 'stack.json removed');
+  assert.equal(existsSync(stackTlsFiles(stateDir).dir), false, 'the throwaway CA and certificate removed');
   assert.equal(await stack.endpoints(), null);
   assert.ok((await stack.status()).every((s) => !s.running));
   assert.equal(await stack.service('postgres').isRunning(), false);

@@ -27,8 +27,9 @@ export function injectCalls(spec: SimFaultSpec): ControlCall[] {
       if (spec.sim === 'telegram') {
         return [{ method: 'POST', path: '/faults/errors', body: { error_code: status, count, ...(spec.retryAfter ? { retry_after: spec.retryAfter } : {}), ...methods } }];
       }
-      if (spec.sim === 'yookassa') return [{ method: 'POST', path: '/faults/errors', body: { status, count, ...methods } }];
-      return [{ method: 'POST', path: '/faults/errors', body: { code: status, count, ...methods } }];
+      const processed = spec.processed ? { processed: true } : {};
+      if (spec.sim === 'yookassa') return [{ method: 'POST', path: '/faults/errors', body: { status, count, ...processed, ...methods } }];
+      return [{ method: 'POST', path: '/faults/errors', body: { code: status, count, ...processed, ...methods } }];
     }
     case 'flood':
       return [{ method: 'PUT', path: '/flood', body: { scale: spec.scale ?? 1, ...(spec.floodEnabled === undefined ? {} : { enabled: spec.floodEnabled }) } }];

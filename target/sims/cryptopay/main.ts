@@ -2,10 +2,12 @@
  * Runs the Crypto Pay simulator as its own process.
  * Environment: PORT, HOST (loopback only), CRYPTOPAY_SIM_TOKEN, CRYPTOPAY_SIM_NETWORK
  * (mainnet|testnet), CRYPTOPAY_SIM_WEBHOOK_URL (loopback only), CRYPTOPAY_SIM_REDELIVERY_HORIZON_MS,
- * CRYPTOPAY_SIM_REDELIVERY_INITIAL_MS, SIM_CONTROL_TOKEN, LOG_LEVEL.
+ * CRYPTOPAY_SIM_REDELIVERY_INITIAL_MS, SIM_CONTROL_TOKEN, LOG_LEVEL,
+ * SIM_TLS_CERT_FILE and SIM_TLS_KEY_FILE (HTTPS on the same port).
  */
 import { pino } from 'pino';
 import { runSimulator } from '../shared/run-sim.ts';
+import { readSimTls } from '../shared/tls-listener.ts';
 import { buildCryptoPaySim } from './sim.ts';
 
 process.exitCode = await runSimulator('cryptopay', process.env, (env) => {
@@ -23,6 +25,7 @@ process.exitCode = await runSimulator('cryptopay', process.env, (env) => {
       initialDelayMs: env.number('CRYPTOPAY_SIM_REDELIVERY_INITIAL_MS', 0, 3_600_000),
     },
     controlToken: env.string('SIM_CONTROL_TOKEN'),
+    tls: readSimTls(env),
     logger: level === 'silent' ? undefined : pino({ level, base: { sim: 'cryptopay' } }),
   });
   return app;

@@ -3,8 +3,8 @@
  * harness: built without listening (tests inject or listen on port 0;
  * main.ts owns the socket).
  */
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { simFastify } from '../shared/tls-listener.ts';
 import { registerCryptoPayApi } from './api-routes.ts';
 import type { CryptoPaySimControl } from './control.ts';
 import { createCryptoPayControl } from './control.ts';
@@ -22,7 +22,7 @@ export interface CryptoPaySim {
 
 export function buildCryptoPaySim(options: CryptoPaySimOptions = {}): CryptoPaySim {
   const state = createCryptoPayState(resolveCryptoPayOptions(options));
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+  const app = simFastify({ logger: options.logger, tls: options.tls });
   const control = createCryptoPayControl(state);
   registerCryptoPayApi(app, state);
   registerCryptoPayControlRoutes(app, state, control);

@@ -1,6 +1,7 @@
 /**
  * Options and state of the Crypto Pay simulator.
  */
+import type { SimTls } from '../shared/tls-listener.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RetryPolicy } from '../shared/backoff.ts';
 import { resolveRetryPolicy } from '../shared/backoff.ts';
@@ -10,7 +11,7 @@ import { NotificationDeliverer } from '../shared/notification-deliverer.ts';
 import { InvoiceStore } from './invoices.ts';
 
 export interface CryptoPaySimOptions {
-  /** The app's API token, expected in Crypto-Pay-API-Token (default "12345:AAsimulatedCryptoPayToken"). */
+  /** The app's API token, expected in Crypto-Pay-API-Token (default "12345:AAsimulatedCryptoPayToken0123456789"). */
   token?: string;
   appId?: number;
   appName?: string;
@@ -27,6 +28,8 @@ export interface CryptoPaySimOptions {
   /** When set, /_sim/* requires it in the x-sim-control-token header. */
   controlToken?: string;
   logger?: FastifyBaseLogger;
+  /** Certificate and key: the port answers HTTPS as well as HTTP (see shared/tls-listener.ts). */
+  tls?: SimTls;
 }
 
 export interface ResolvedCryptoPayOptions {
@@ -41,7 +44,7 @@ export interface ResolvedCryptoPayOptions {
   controlToken: string | undefined;
 }
 
-export const DEFAULT_CRYPTOPAY_TOKEN = '12345:AAsimulatedCryptoPayToken';
+export const DEFAULT_CRYPTOPAY_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 export const DEFAULT_CRYPTOPAY_REDELIVERY: RetryPolicy = { initialDelayMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 17, horizonMs: 600_000 };
 
 export function resolveCryptoPayOptions(options: CryptoPaySimOptions): ResolvedCryptoPayOptions {

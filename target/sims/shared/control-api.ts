@@ -47,6 +47,21 @@ export function parseControlBody<S extends z.ZodType>(schema: S, input: unknown)
  * answers every error raised in them with a ControlErrorBody.
  */
 export function guardControlScope(scope: FastifyInstance, token: string | undefined): void {
+  // A bodyless POST labelled JSON (`POST /_sim/reset` from many HTTP clients) means "no
+  // parameters", not a malformed body; fastify's own parser refuses it.
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (error) {
+      done(new ControlError(400, 'invalid_control_request', `the body is not JSON: ${(error as Error).message}`), undefined);
+    }
+  });
   if (token !== undefined && token !== '') {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.headers[CONTROL_TOKEN_HEADER] !== token) {

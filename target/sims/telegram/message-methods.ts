@@ -51,6 +51,27 @@ function readEntities(params: Params): TgMessageEntity[] | undefined {
   return raw as TgMessageEntity[];
 }
 
+/** The fields of an InlineKeyboardButton in the Bot API. */
+const BUTTON_FIELDS: readonly string[] = [
+  'text',
+  'url',
+  'callback_data',
+  'web_app',
+  'login_url',
+  'switch_inline_query',
+  'switch_inline_query_current_chat',
+  'switch_inline_query_chosen_chat',
+  'copy_text',
+  'callback_game',
+  'pay',
+];
+
+function knownButtonFields(button: TgInlineKeyboardButton): TgInlineKeyboardButton {
+  const kept: TgInlineKeyboardButton = { text: button.text };
+  for (const field of BUTTON_FIELDS) if (field !== 'text' && button[field] !== undefined) kept[field] = button[field];
+  return kept;
+}
+
 /** Validates reply_markup; returns the inline keyboard a message keeps (other kinds are not kept). */
 function readReplyMarkup(params: Params): { inline_keyboard: TgInlineKeyboardButton[][] } | undefined {
   const raw = optionalJson(params, 'reply_markup', TEXT.badMarkup);
@@ -61,7 +82,9 @@ function readReplyMarkup(params: Params): { inline_keyboard: TgInlineKeyboardBut
     if (!Array.isArray(rows) || !rows.every((row) => Array.isArray(row) && row.every((b) => isRecord(b) && typeof b.text === 'string'))) {
       throw new TelegramApiError(400, TEXT.badMarkup);
     }
-    const keyboard = rows as TgInlineKeyboardButton[][];
+    // Telegram keeps only the fields it defines for a button: a client's own extras (telegraf
+    // sends `hide: false`) are not in the Message it returns.
+    const keyboard = (rows as TgInlineKeyboardButton[][]).map((row) => row.map(knownButtonFields));
     for (const button of keyboard.flat()) {
       if (button.callback_data !== undefined) {
         const data = button.callback_data;

@@ -2,8 +2,8 @@
  * A local Telegram Bot API for the target bot and the harness: build it
  * without listening (tests inject or listen on port 0; main.ts owns the socket).
  */
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { simFastify } from '../shared/tls-listener.ts';
 import { BotApi, registerBotApi } from './bot-api.ts';
 import type { TelegramSimControl } from './control.ts';
 import { createTelegramControl } from './control.ts';
@@ -23,7 +23,7 @@ export interface TelegramSim {
 
 export function buildTelegramSim(options: TelegramSimOptions = {}): TelegramSim {
   const state = createTelegramState(resolveTelegramOptions(options));
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, bodyLimit: 10 * 1024 * 1024 }) : Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const app = simFastify({ logger: options.logger, tls: options.tls, bodyLimit: 10 * 1024 * 1024 });
 
   // A method call the bot returns in its webhook answer runs like any other call.
   const sender = new WebhookSender(state, async (method, params) => {

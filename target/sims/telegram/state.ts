@@ -3,6 +3,7 @@
  * defaults filled in, the bot, chats, pending updates, webhook, blocked
  * users, callback queries, limits, faults, the sent log and the counters.
  */
+import type { SimTls } from '../shared/tls-listener.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RetryPolicy } from '../shared/backoff.ts';
 import { resolveRetryPolicy } from '../shared/backoff.ts';
@@ -47,6 +48,8 @@ export interface TelegramSimOptions {
   controlToken?: string;
   /** Request logs; silent when left out. */
   logger?: FastifyBaseLogger;
+  /** Certificate and key: the port answers HTTPS as well as HTTP (see shared/tls-listener.ts). */
+  tls?: SimTls;
 }
 
 export interface ResolvedTelegramOptions {

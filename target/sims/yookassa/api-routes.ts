@@ -1,5 +1,5 @@
 /**
- * The YooKassa API v3 surface: POST /v3/payments, GET /v3/payments/{id},
+ * The YooKassa API v3 surface: GET /v3/me, POST /v3/payments, GET /v3/payments/{id},
  * GET /v3/payments, POST /v3/payments/{id}/capture and /cancel. Every call:
  * faults (hang, latency), Basic auth, forced failures, then for POSTs the
  * Idempotence-Key, then the work.
@@ -25,11 +25,20 @@ function checkAuth(state: YooKassaSimState, header: string | undefined): void {
   }
 }
 
+/**
+ * How long (milliseconds, as YooKassa's `retry_after` counts) a client is told to wait after
+ * a 429 or a 5xx. YooKassa's API reference documents `retry_after` in the error body and no
+ * Retry-After header, so the simulator sends none either.
+ */
+export const RETRY_AFTER_MS = 1800;
+
 function forcedError(failure: ForcedYooKassaFailure): YooKassaError {
   const code = codeForStatus(failure.status);
-  const description =
-    code === 'internal_server_error' ? 'Internal server error' : code === 'too_many_requests' ? 'Too many requests' : `Simulated ${failure.status} error`;
-  return new YooKassaError(failure.status, code, description, undefined, failure.status >= 500 ? 1800 : undefined);
+  if (code === 'too_many_requests') {
+    return new YooKassaError(429, code, 'The limit of requests per unit of time has been exceeded. Reduce the request rate and try again later', undefined, RETRY_AFTER_MS);
+  }
+  const description = code === 'internal_server_error' ? 'Internal server error' : `Simulated ${failure.status} error`;
+  return new YooKassaError(failure.status, code, description, undefined, failure.status >= 500 ? RETRY_AFTER_MS : undefined);
 }
 
 function paymentOr404(state: YooKassaSimState, id: string): YkPayment {
@@ -73,8 +82,11 @@ async function handle(state: YooKassaSimState, op: Operation, request: FastifyRe
     answer = { status: error.status, body: error.body() };
   }
   if (answer.status !== 200) state.counters.errors[String(answer.status)] = (state.counters.errors[String(answer.status)] ?? 0) + 1;
-  return reply.code(answer.status).header('content-type', 'application/json; charset=utf-8').send(answer.body);
+  return reply.code(answer.status).header('content-type', CONTENT_TYPE).send(answer.body);
 }
+
+/** The content type YooKassa's documented answers carry, spelled as they spell it. */
+const CONTENT_TYPE = 'application/json;charset=UTF-8';
 
 const STATUSES: readonly YkStatus[] = ['pending', 'waiting_for_capture', 'succeeded', 'canceled'];
 
@@ -101,6 +113,18 @@ export function registerYooKassaApi(app: FastifyInstance, state: YooKassaSimStat
           const body = parseYooKassaBody(CreatePaymentSchema, req.body);
           return { status: 200, body: snapshot(state.payments.create(body)) };
         },
+      }, request, reply),
+    );
+
+    // Shop settings: clients call it at start-up to check their credentials.
+    scope.get('/v3/me', (request, reply) =>
+      handle(state, {
+        name: 'me',
+        idempotent: false,
+        work: () => ({
+          status: 200,
+          body: { account_id: state.options.shopId, status: 'enabled', test: true, fiscalization_enabled: false, payment_methods: ['bank_card', 'yoo_money', 'sbp'] },
+        }),
       }, request, reply),
     );
 

@@ -13,7 +13,7 @@ import { snapshot } from './payments.ts';
 import type { YooKassaCounters, YooKassaSimState } from './state.ts';
 import { resetYooKassaState } from './state.ts';
 
-const operation = z.enum(['create', 'get', 'list', 'capture', 'cancel']);
+const operation = z.enum(['create', 'get', 'list', 'capture', 'cancel', 'me']);
 
 export const ForceFailureSchema = z
   .object({

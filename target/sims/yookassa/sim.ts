@@ -2,8 +2,8 @@
  * A local YooKassa API v3 for the target's payments and the harness: built
  * without listening (tests inject or listen on port 0; main.ts owns the socket).
  */
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { simFastify } from '../shared/tls-listener.ts';
 import { registerYooKassaApi } from './api-routes.ts';
 import type { YooKassaSimControl } from './control.ts';
 import { createYooKassaControl } from './control.ts';
@@ -21,7 +21,7 @@ export interface YooKassaSim {
 
 export function buildYooKassaSim(options: YooKassaSimOptions = {}): YooKassaSim {
   const state = createYooKassaState(resolveYooKassaOptions(options));
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+  const app = simFastify({ logger: options.logger, tls: options.tls });
   const control = createYooKassaControl(state);
   registerYooKassaApi(app, state);
   registerYooKassaControlRoutes(app, state, control);

@@ -1,6 +1,7 @@
 /**
  * Options and state of the YooKassa simulator.
  */
+import type { SimTls } from '../shared/tls-listener.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RetryPolicy } from '../shared/backoff.ts';
 import { resolveRetryPolicy } from '../shared/backoff.ts';
@@ -30,6 +31,8 @@ export interface YooKassaSimOptions {
   /** When set, /_sim/* requires it in the x-sim-control-token header. */
   controlToken?: string;
   logger?: FastifyBaseLogger;
+  /** Certificate and key: the port answers HTTPS as well as HTTP (see shared/tls-listener.ts). */
+  tls?: SimTls;
 }
 
 export interface ResolvedYooKassaOptions {
@@ -68,7 +71,7 @@ export interface ForcedYooKassaFailure {
 }
 
 /** API operations, as forced failures and counters name them. */
-export type YooKassaOperation = 'create' | 'get' | 'list' | 'capture' | 'cancel';
+export type YooKassaOperation = 'create' | 'get' | 'list' | 'capture' | 'cancel' | 'me';
 
 export interface YooKassaCounters {
   requests: Record<string, number>;

@@ -370,6 +370,28 @@ test('L10: /balance, /subscribe with too little money, then with enough (a savep
   }
 });
 
+test('/topup reads amounts strictly and /subscribe finds only real plans: hostile arguments get the usage text and reach nothing', async () => {
+  const calls: number[] = [];
+  const h = await startBotHarness(pg, {
+    deps: { payments: { createTopup: (_userId, amount) => (calls.push(amount), Promise.resolve({ ok: true as const, confirmationUrl: 'http://127.0.0.1/pay/1' })) } },
+  });
+  try {
+    for (const amount of ['0x10', '1e3', '0.001', '-5', '10abc', '0', '0.00', 'Infinity', '1000000.01']) {
+      assert.deepEqual(await say(h, 1, `/topup ${amount}`), [TEXT.topupUsage], `/topup ${amount}`);
+    }
+    assert.deepEqual(calls, [], 'no hostile amount reached the provider');
+    assert.deepEqual(await say(h, 1, '/topup 0,5'), ['Pay here: http://127.0.0.1/pay/1']);
+    assert.deepEqual(calls, [50]);
+    for (const plan of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const [answer] = await say(h, 1, `/subscribe ${plan}`);
+      assert.match(answer ?? '', new RegExp(`^Unknown plan "${plan.toLowerCase()}"\\. Usage: /subscribe <plan>\\. Plans:\\nmonth`), `/subscribe ${plan}`);
+    }
+    assert.equal(await count(h, 'SELECT count(*) FROM subscriptions'), 0);
+  } finally {
+    await h.close();
+  }
+});
+
 test('/topup calls the payments hook with minor units and shows where to pay; a failed or throwing hook gets a retry message', async () => {
   const calls: Array<[number, number]> = [];
   let fail: 'no' | 'answer' | 'throw' = 'no';

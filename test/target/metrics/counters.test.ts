@@ -31,7 +31,7 @@ import { newUser } from '../support/fixtures.ts';
 import { closeTestDbs, createThrowawayPostgres, openTestDb } from '../support/throwaway-postgres.ts';
 import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
 
-const CP_TOKEN = '12345:AAsimulatedCryptoPayToken';
+const CP_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 const REDELIVERY = { initialDelayMs: 200, factor: 1.5, maxDelayMs: 1000, maxAttempts: 40, horizonMs: 30_000 };
 
 let pg: ThrowawayPostgres;

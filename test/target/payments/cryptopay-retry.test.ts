@@ -12,7 +12,7 @@ import { createCryptoPayClient, DEFAULT_CRYPTOPAY_RETRY } from '../../../target/
 import { ProviderError } from '../../../target/payments/provider-http.ts';
 import { buildCryptoPaySim } from '../../../target/sims/cryptopay/sim.ts';
 
-const CP_TOKEN = '12345:AAsimulatedCryptoPayToken';
+const CP_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 const FAST = { retryDelaysMs: [50, 100, 200], attemptTimeoutMs: 200, overallTimeoutMs: 5000 };
 const REQUEST = { amount: 50_000, fiat: 'RUB', description: 'Top-up', payload: 'key-1' };
 

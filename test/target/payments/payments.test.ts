@@ -25,7 +25,7 @@ import { closeTestDbs, createThrowawayPostgres, openTestDb, withSabotage } from 
 import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
 
 const SHOP = { shopId: '100500', secretKey: 'test_simulated_secret_key' };
-const CP_TOKEN = '12345:AAsimulatedCryptoPayToken';
+const CP_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 const FAST_RETRY = { retryDelaysMs: [50, 100, 200], attemptTimeoutMs: 1000, overallTimeoutMs: 3000 };
 const REDELIVERY = { initialDelayMs: 200, factor: 1.5, maxDelayMs: 1000, maxAttempts: 40, horizonMs: 30_000 };
 
