@@ -11,6 +11,7 @@
 export const SABOTAGE_SWITCHES = {
   'health-db-check': 'GET /health reports the database as up without asking it.',
   'health-slow-check': 'The database check behind GET /health runs a heavy query (about 250 ms) instead of SELECT 1.',
+  'health-db-unbounded': 'The database check behind GET /health has no time bound, so a hung database (not a stopped one) hangs /health with it.',
   'db-retry': 'Nothing is retried after a connection-level failure: a statement, a connection checkout or a bot update that meets a PostgreSQL restart fails at once instead of starting over on a new connection (at once, then 0.5 s and 2 s later).',
   'ledger-idempotency': 'creditPayment adds the amount to the balance even when the payment was already credited, so a duplicate webhook credits twice.',
   'balance-guard': 'purchaseSubscription reads the balance without a row lock and writes back an absolute value, so concurrent purchases spend the same money twice.',

@@ -216,16 +216,29 @@ export const HttpProbeSchema = z
   })
   .strict();
 
-/** A number read from PostgreSQL directly (never through the proxy): the first column of the first row. */
+/**
+ * A number read from PostgreSQL directly (never through the proxy): the first column of the
+ * first row. A scenario judges only its own rows: a query over a whole table would count what
+ * earlier runs left behind (a sabotaged run's double credits, say), so such a query takes
+ * `since: run` and filters on the run's start.
+ */
 export const SqlProbeSchema = z
   .object({
     name,
     kind: z.literal('sql'),
     query: z.string().min(1).describe('A read-only query whose first column of the first row is a number, e.g. SELECT count(*) FROM …'),
+    since: z
+      .enum(['run', 'absolute'])
+      .default('absolute')
+      .describe('run: the query gets $1, the instant this run started (timestamptz), to count only rows the run wrote (WHERE created_at >= $1), so what earlier runs left does not count; absolute: no parameter.'),
     every: duration.default('1s'),
     timeout: duration.default('2s'),
   })
-  .strict();
+  .strict()
+  .refine((p) => /\$1\b/.test(p.query) === (p.since === 'run'), {
+    message: 'with since: run the query uses $1 (the instant the run started); without it the query takes no parameter',
+    path: ['query'],
+  });
 
 /** A number scraped from the target's GET /metrics: the sum of every series of the metric matching the labels. */
 export const MetricsProbeSchema = z
