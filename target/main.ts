@@ -133,7 +133,7 @@ const scheduler = createScheduler({
   metrics,
 });
 
-const checkDb = createDbCheck(pool, config.healthDbTimeoutMs, { heavy: sabotage.has('health-slow-check') });
+const checkDb = createDbCheck(pool, config.healthDbTimeoutMs, { heavy: sabotage.has('health-slow-check'), unbounded: sabotage.has('health-db-unbounded') });
 const monitor = createHealthMonitor({
   checkDb,
   scheduler,

@@ -11,8 +11,10 @@
 export const SABOTAGE_SWITCHES = {
   'health-db-check': 'GET /health reports the database as up without asking it.',
   'health-slow-check': 'The database check behind GET /health runs a heavy query (about 250 ms) instead of SELECT 1.',
+  'health-db-unbounded': 'The database check behind GET /health has no time bound, so a hung database (not a stopped one) hangs /health with it.',
   'db-retry': 'Nothing is retried after a connection-level failure: a statement, a connection checkout or a bot update that meets a PostgreSQL restart fails at once instead of starting over on a new connection (at once, then 0.5 s and 2 s later).',
   'ledger-idempotency': 'creditPayment adds the amount to the balance even when the payment was already credited, so a duplicate webhook credits twice.',
+  'credit-race': 'creditPayment checks for an earlier credit with a plain read, without locking the payment, then raises the balance: a duplicate webhook that arrives while the original is still being credited credits it again (one that comes after is still refused).',
   'balance-guard': 'purchaseSubscription reads the balance without a row lock and writes back an absolute value, so concurrent purchases spend the same money twice.',
   'reminder-dedup': 'Reminders are not idempotent per slot: the due query lists habits already reminded for the slot and claimReminder answers true to every caller, so a rerun or overlapping reminder job sends the same reminder again.',
   'analytics-blocking': 'analytics_refresh locks the tables it reads in SHARE mode for its whole transaction, so every writer (bot handlers, reminder claims) waits for the refresh.',
@@ -22,6 +24,7 @@ export const SABOTAGE_SWITCHES = {
   'job-overlap': 'A scheduler job may run concurrently with itself (no one-instance rule, locally or in the job store).',
   'job-coalesce': 'Missed scheduler runs are not coalesced: each run moves the next run on by one interval only, so a job that fell behind works through every missed slot and its schedule lags further and further.',
   'webhook-signature': 'Payment webhooks are not verified (no Crypto Pay signature, no YooKassa sender check or re-read), so a forged webhook credits.',
+  'webhook-missing-signature': 'A Crypto Pay webhook with no signature header is processed unchecked (only a signature that is sent is verified), so a forgery that leaves the header out credits.',
   'webhook-db-down-200': 'A payment webhook that cannot reach the database answers 200 instead of 503, so the provider stops redelivering and the payment is never credited.',
   'payment-failed-status': 'A top-up whose create_payment gave up (timeout, provider error) stays pending instead of being marked failed.',
   'payment-idempotency-key': 'The YooKassa client sends a fresh Idempotence-Key on every retry of create_payment, so a retry after a lost answer creates a second payment at the provider.',

@@ -83,7 +83,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
   if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
 
   const problems: string[] = [];
-  const probes = probeContext(options.endpoints, clock);
+  const probes = probeContext(options.endpoints, clock, startedAt);
   let steadyBefore = false;
   try {
     const ready = await setupFixtures(scenario, journal, probes, log, problems);

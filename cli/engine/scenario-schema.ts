@@ -68,6 +68,17 @@ export const TelegramLoadSchema = z
   })
   .strict();
 
+/**
+ * The forgeries the provider simulators can send. YooKassa signs nothing (the target must
+ * re-read the payment): a paid or a canceled claim about a pending payment, or a claim about
+ * a payment YooKassa never made. Crypto Pay signs every webhook: a paid-looking update signed
+ * with another key, with no signature, with a valid signature of other bytes (tampered), or
+ * about an invoice that does not exist.
+ */
+export const YOOKASSA_FORGERIES = ['paid-claim', 'canceled-claim', 'unknown-payment'] as const;
+export const CRYPTOPAY_FORGERIES = ['bad-signature', 'missing-signature', 'tampered', 'unknown-payment'] as const;
+export type ForgeryKind = (typeof YOOKASSA_FORGERIES)[number] | (typeof CRYPTOPAY_FORGERIES)[number];
+
 /** Payment provider notifications to the target, each about a real payment, with a share of duplicates and forgeries. */
 export const WebhooksLoadSchema = z
   .object({
@@ -75,7 +86,16 @@ export const WebhooksLoadSchema = z
     provider: z.enum(['yookassa', 'cryptopay']).describe('Which provider simulator sends the notifications.'),
     rate: z.number().positive().max(100).describe('Deliveries per second, genuine, duplicate and forged together (50 per minute ≈ 0.84).'),
     duplicates: z.number().min(0).max(1).default(0).describe('Share of deliveries that resend an earlier genuine notification (same bytes).'),
+    concurrentDuplicates: z
+      .boolean()
+      .default(false)
+      .describe('Send each duplicate the moment its original goes out, not in a slot of its own, so both reach the target while it is still crediting the first (a check-then-act race); the counts stay the same.'),
     forgeries: z.number().min(0).max(1).default(0).describe('Share of deliveries the provider never sent, claiming an unpaid payment succeeded; the target must refuse them with 400.'),
+    forgeryKinds: z
+      .array(z.enum([...new Set<ForgeryKind>([...YOOKASSA_FORGERIES, ...CRYPTOPAY_FORGERIES])] as [ForgeryKind, ...ForgeryKind[]]))
+      .min(1)
+      .optional()
+      .describe(`Which forgeries to send, in turn (the first forged delivery is the first kind, and so on). yookassa: ${YOOKASSA_FORGERIES.join(', ')} (default paid-claim); cryptopay: ${CRYPTOPAY_FORGERIES.join(', ')} (default bad-signature).`),
     amount: z.number().int().positive().max(100_000_000).default(10_000).describe('Amount of each payment in minor units (kopecks).'),
     currency: z.string().regex(/^[A-Z]{3}$/, { message: 'a currency code such as RUB' }).default('RUB'),
     answerTimeout: duration.default('15s').describe('A delivery with no answer from the target in this long is an error.'),
@@ -90,7 +110,11 @@ export const WebhooksLoadSchema = z
   })
   .strict()
   .refine((s) => s.duplicates + s.forgeries < 1, { message: 'duplicates + forgeries must leave room for genuine deliveries (sum below 1)' })
-  .refine((s) => s.firstUser === undefined || s.users !== undefined, { message: 'firstUser needs users', path: ['firstUser'] });
+  .refine((s) => s.firstUser === undefined || s.users !== undefined, { message: 'firstUser needs users', path: ['firstUser'] })
+  .refine((s) => (s.forgeryKinds ?? []).every((k) => (s.provider === 'yookassa' ? YOOKASSA_FORGERIES : CRYPTOPAY_FORGERIES).some((known) => known === k)), {
+    message: `a forgery this provider's simulator cannot send: yookassa knows ${YOOKASSA_FORGERIES.join(', ')}; cryptopay knows ${CRYPTOPAY_FORGERIES.join(', ')}`,
+    path: ['forgeryKinds'],
+  });
 
 /** Virtual Telegram users asking the bot for a top-up (/topup AMOUNT): the bot creates the payment at the provider and answers with a link or an error. */
 export const PaymentsLoadSchema = z
@@ -231,16 +255,29 @@ export const HttpProbeSchema = z
   })
   .strict();
 
-/** A number read from PostgreSQL directly (never through the proxy): the first column of the first row. */
+/**
+ * A number read from PostgreSQL directly (never through the proxy): the first column of the
+ * first row. A scenario judges only its own rows: a query over a whole table would count what
+ * earlier runs left behind (a sabotaged run's double credits, say), so such a query takes
+ * `since: run` and filters on the run's start.
+ */
 export const SqlProbeSchema = z
   .object({
     name,
     kind: z.literal('sql'),
     query: z.string().min(1).describe('A read-only query whose first column of the first row is a number, e.g. SELECT count(*) FROM …'),
+    since: z
+      .enum(['run', 'absolute'])
+      .default('absolute')
+      .describe('run: the query gets $1, the instant this run started (timestamptz), to count only rows the run wrote (WHERE created_at >= $1), so what earlier runs left does not count; absolute: no parameter.'),
     every: interval.default('1s'),
     timeout: duration.default('2s'),
   })
-  .strict();
+  .strict()
+  .refine((p) => /\$1\b/.test(p.query) === (p.since === 'run'), {
+    message: 'with since: run the query uses $1 (the instant the run started); without it the query takes no parameter',
+    path: ['query'],
+  });
 
 /** A number scraped from the target's GET /metrics: the sum of every series of the metric matching the labels. */
 export const MetricsProbeSchema = z

@@ -24,19 +24,24 @@ export const LIGHT_QUERY = 'SELECT 1';
 /** What the `health-slow-check` sabotage runs instead: a health check someone made heavy (about 250 ms). */
 export const HEAVY_QUERY = 'SELECT pg_sleep(0.25)';
 
-/** A single-flight check bounded by `timeoutMs`. */
-export function createDbCheck(pool: pg.Pool, timeoutMs: number, options: { heavy?: boolean } = {}): DbCheck {
+/**
+ * A single-flight check bounded by `timeoutMs`. `unbounded` is the `health-db-unbounded`
+ * sabotage: the check waits for the database however long it takes, so a hung database
+ * hangs /health with it (a stopped one still fails fast: its connection is refused).
+ */
+export function createDbCheck(pool: pg.Pool, timeoutMs: number, options: { heavy?: boolean; unbounded?: boolean } = {}): DbCheck {
   let inflight: Promise<DbCheckResult> | null = null;
   const query = options.heavy ? HEAVY_QUERY : LIGHT_QUERY;
+  const boundMs = options.unbounded ? null : timeoutMs;
   return () => {
-    inflight ??= boundedCheck(pool, timeoutMs, query).finally(() => {
+    inflight ??= boundedCheck(pool, boundMs, query).finally(() => {
       inflight = null;
     });
     return inflight;
   };
 }
 
-async function boundedCheck(pool: pg.Pool, timeoutMs: number, query: string): Promise<DbCheckResult> {
+async function boundedCheck(pool: pg.Pool, timeoutMs: number | null, query: string): Promise<DbCheckResult> {
   const started = performance.now();
   const latencyMs = (): number => Math.round((performance.now() - started) * 10) / 10;
   const held: { client: pg.PoolClient | null; released: boolean; abandoned: boolean } = { client: null, released: false, abandoned: false };
@@ -71,8 +76,9 @@ async function boundedCheck(pool: pg.Pool, timeoutMs: number, query: string): Pr
   })();
 
   let timer: NodeJS.Timeout | undefined;
+  // No bound (the sabotage): a promise that never settles, so the race waits for the database alone.
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    if (timeoutMs !== null) timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
     const outcome = await Promise.race([attempt.then(() => 'ok' as const), timedOut]);

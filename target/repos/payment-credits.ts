@@ -31,6 +31,7 @@ type PaymentForCredit = { user_id: string; amount: string; status: string };
  */
 export function creditPayment(db: Db, paymentId: number): Promise<CreditResult> {
   if (db.sabotage.has('ledger-idempotency')) return withTransaction(db.pool, (client) => creditWithoutGuard(client, paymentId));
+  if (db.sabotage.has('credit-race')) return withTransaction(db.pool, (client) => creditCheckThenAct(client, paymentId));
   return retryOnceIfConnectionDied(db, () => withTransaction(db.pool, (client) => creditOnce(client, paymentId)));
 }
 
@@ -61,6 +62,30 @@ async function creditWithoutGuard(client: pg.PoolClient, paymentId: number): Pro
     [payment.user_id, payment.amount, paymentId],
   );
   await client.query('UPDATE users SET balance = balance + $2, updated_at = now() WHERE id = $1', [payment.user_id, payment.amount]);
+  return 'credited';
+}
+
+/**
+ * Sabotage `credit-race`: the classic check-then-act. It asks whether the payment was
+ * credited with a plain read (no lock on the payment), raises the balance, then writes the
+ * ledger row. A duplicate that comes after the original committed sees the credit and
+ * answers 'already'; one that arrives while the original is still in its transaction reads
+ * "not yet", waits on the user's row, and raises the balance a second time (its ledger
+ * insert then finds the original's row and does nothing).
+ */
+async function creditCheckThenAct(client: pg.PoolClient, paymentId: number): Promise<CreditResult> {
+  const { rows } = await client.query<PaymentForCredit>('SELECT user_id, amount, status FROM payments WHERE id = $1', [paymentId]);
+  const payment = rows[0];
+  if (!payment) throw new NotFoundError('payment', paymentId);
+  if (payment.status !== 'succeeded') throw new PaymentStateError(paymentId, payment.status, 'credit it');
+  const earlier = await client.query('SELECT 1 FROM balance_ledger WHERE payment_id = $1', [paymentId]);
+  if ((earlier.rowCount ?? 0) > 0) return 'already';
+  await client.query('UPDATE users SET balance = balance + $2, updated_at = now() WHERE id = $1', [payment.user_id, payment.amount]);
+  await client.query(
+    `INSERT INTO balance_ledger (user_id, kind, amount, payment_id) VALUES ($1, 'credit', $2, $3)
+     ON CONFLICT ON CONSTRAINT balance_ledger_one_credit_per_payment DO NOTHING`,
+    [payment.user_id, payment.amount, paymentId],
+  );
   return 'credited';
 }
 

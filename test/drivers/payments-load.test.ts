@@ -21,6 +21,8 @@ test('replies: a link is a created payment; the failure text, other texts and si
   assert.equal(classifyTopupReply({ ok: true, text: 'Pay here: https://yoomoney.ru/checkout/payments/v2/contract?orderId=2d' }), 'link');
   assert.equal(classifyTopupReply({ ok: true, text: 'Could not create the payment. Please try again.' }), 'topup_failed');
   assert.equal(classifyTopupReply({ ok: true, text: 'Payments are unavailable right now. Please try again later.' }), 'topup_failed');
+  assert.equal(classifyTopupReply({ ok: true, text: 'The payment service did not answer in time. No money was taken; please try again.' }), 'topup_failed', 'the target\'s timeout text');
+  assert.equal(classifyTopupReply({ ok: true, text: 'The payment service is unavailable right now. No money was taken; please try again later.' }), 'topup_failed');
   assert.equal(classifyTopupReply({ ok: true, text: 'Usage: /topup <amount>, for example /topup 500' }), 'other_reply');
   assert.equal(classifyTopupReply({ ok: false, text: 'Pay here: x' }), 'reply_error');
   assert.equal(classifyTopupReply(null), 'missing');

@@ -105,3 +105,24 @@ test('a SQL probe reads the first cell as a number, and reports bad queries and 
   await cluster?.start();
   await ctx.close();
 });
+
+test('a SQL probe with since: run gets the run start as $1, so rows written before the run do not count', async () => {
+  const setup = probeContext(endpoints, startClock());
+  await setup.db().query('CREATE TABLE since_run (id serial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())');
+  await setup.db().query("INSERT INTO since_run (created_at) VALUES (now() - interval '1 minute'), (now() - interval '1 minute')");
+  await setup.close();
+  const ctx = probeContext(endpoints, startClock(), new Date());
+  const spec = ProbeSchema.parse({ name: 'mine', kind: 'sql', since: 'run', query: 'SELECT count(*) FROM since_run WHERE created_at >= $1' });
+  assert.equal((await sampleProbe(spec, ctx)).value, 0, 'the rows of an earlier run are not this run\'s');
+  await ctx.db().query('INSERT INTO since_run DEFAULT VALUES');
+  assert.equal((await sampleProbe(spec, ctx)).value, 1);
+  const whole = ProbeSchema.parse({ name: 'all', kind: 'sql', query: 'SELECT count(*) FROM since_run' });
+  assert.equal((await sampleProbe(whole, ctx)).value, 3, 'absolute (the default) binds nothing and counts every row');
+  await ctx.close();
+});
+
+test('a SQL probe uses $1 exactly when it counts since the run', () => {
+  assert.equal(ProbeSchema.safeParse({ name: 'a', kind: 'sql', since: 'run', query: 'SELECT count(*) FROM users' }).success, false);
+  assert.equal(ProbeSchema.safeParse({ name: 'b', kind: 'sql', query: 'SELECT count(*) FROM users WHERE created_at >= $1' }).success, false);
+  assert.equal(ProbeSchema.safeParse({ name: 'c', kind: 'sql', since: 'run', query: 'SELECT count(*) FROM users WHERE created_at >= $1' }).success, true);
+});

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyDelivery, deliveryCount, deliveryOffsetMs, isWebhookError, payerTurns, payingUsers, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
+import { classifyDelivery, deliveryCount, deliveryOffsetMs, duplicatesAtOnce, isWebhookError, payerTurns, payingUsers, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { EventBus } from '../../cli/engine/events.ts';
 import type { LoadSecond } from '../../cli/engine/journal.ts';
@@ -58,6 +58,20 @@ test('outcomes: genuine and duplicate want 200, a forgery wants 400', () => {
 test('schema: duplicates and forgeries must leave room for genuine deliveries', () => {
   assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, duplicates: 0.6, forgeries: 0.4 }).success, false);
   assert.equal(spec({ provider: 'cryptopay', rate: 1 }).amount, 10_000);
+});
+
+test('concurrent duplicates: each goes out with the latest genuine delivery before it, so the counts stay the same', () => {
+  const plan = planDeliveries(10, 0.6, 0);
+  assert.deepEqual(duplicatesAtOnce(plan), [2, 0, 0, 2, 0, 0, 1, 0, 1, 0]);
+  assert.equal(duplicatesAtOnce(plan).reduce((a, b) => a + b, 0), plan.filter((k) => k === 'duplicate').length);
+  assert.deepEqual(duplicatesAtOnce(['genuine', 'forged', 'duplicate']), [1, 0, 0], 'a forgery in between does not take the duplicate');
+});
+
+test('schema: forgeryKinds names only forgeries the provider\'s simulator can send', () => {
+  assert.deepEqual(spec({ provider: 'cryptopay', rate: 1, forgeries: 0.5, forgeryKinds: ['missing-signature', 'tampered'] }).forgeryKinds, ['missing-signature', 'tampered']);
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'yookassa', rate: 1, forgeries: 0.5, forgeryKinds: ['tampered'] }).success, false, 'YooKassa signs nothing to tamper with');
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'cryptopay', rate: 1, forgeries: 0.5, forgeryKinds: ['canceled-claim'] }).success, false);
+  assert.equal(LoadSchema.safeParse({ driver: 'webhooks', provider: 'cryptopay', rate: 1, forgeries: 0.5, forgeryKinds: [] }).success, false);
 });
 
 test('virtual users: numbered from firstUser, taking turns by new payment so a duplicate costs nobody a top-up', () => {
@@ -151,4 +165,45 @@ test('with users, the payments belong to those virtual users in turn: an existin
   );
   const strangers = await db.query<{ n: string }>(`SELECT count(*) AS n FROM payments WHERE amount = 23456 AND user_id NOT IN (SELECT id FROM users WHERE telegram_id BETWEEN 100990001 AND 100990003)`);
   assert.equal(strangers.rows[0]?.n, '0', 'no payment went to a user of the driver\'s own');
+});
+
+test('forgeryKinds: every kind is sent in turn and each is refused with 400 and credits nothing', { timeout: 60_000 }, async () => {
+  const { endpoints } = stack;
+  assert.ok(endpoints?.sims?.yookassa && endpoints.sims.cryptopay);
+  const kinds = { yookassa: ['paid-claim', 'canceled-claim', 'unknown-payment'], cryptopay: ['bad-signature', 'missing-signature', 'tampered', 'unknown-payment'] } as const;
+  for (const provider of ['yookassa', 'cryptopay'] as const) {
+    const before = await forgedDeliveries(endpoints.sims[provider] ?? '');
+    // Four deliveries at 4/s, all forged: each kind at least once.
+    const run = webhooksLoadDriver.start('forge', spec({ provider, rate: 4, forgeries: 0.95, forgeryKinds: kinds[provider] }), 1000, { endpoints, clock: startClock(), bus: new EventBus() });
+    const record = await run.finished;
+    assert.deepEqual(record.statusCounts, { forged_400: 4 }, `${provider}: ${JSON.stringify(record)}`);
+    const sent = (await forgedDeliveries(endpoints.sims[provider] ?? '')).slice(before.length);
+    assert.equal(sent.length, 4);
+    if (provider === 'yookassa') {
+      const claims = sent.map((d) => JSON.parse(d.body) as { event: string; object: { id: string } });
+      assert.deepEqual(claims.map((c) => c.event), ['payment.succeeded', 'payment.canceled', 'payment.succeeded', 'payment.succeeded']);
+    } else {
+      const signatures = sent.map((d) => Object.keys(d.headers).some((h) => h.toLowerCase() === 'crypto-pay-api-signature'));
+      assert.deepEqual(signatures, [true, false, true, true], 'the second forgery carries no signature');
+    }
+  }
+});
+
+async function forgedDeliveries(simUrl: string): Promise<Array<{ body: string; headers: Record<string, string> }>> {
+  const response = await fetch(`${simUrl}/_sim/deliveries?kind=forged`);
+  const { deliveries } = (await response.json()) as { deliveries: Array<{ body: string; headers: Record<string, string>; created_at: string }> };
+  return deliveries;
+}
+
+test('concurrentDuplicates: copies sent with their original are each answered 200, and each payment is credited once', { timeout: 60_000 }, async () => {
+  const { endpoints, db } = stack;
+  assert.ok(endpoints && db);
+  const run = webhooksLoadDriver.start('at-once', spec({ provider: 'cryptopay', rate: 5, duplicates: 0.6, concurrentDuplicates: true, amount: 23_456 }), 2000, { endpoints, clock: startClock(), bus: new EventBus() });
+  const record = await run.finished;
+  assert.deepEqual(record.statusCounts, { credited_200: 4, duplicate_200: 6 }, JSON.stringify(record));
+  assert.equal(record.requests, 10);
+  const { rows } = await db.query<{ credits: string }>(
+    `SELECT count(l.id) AS credits FROM payments p LEFT JOIN balance_ledger l ON l.payment_id = p.id WHERE p.provider = 'cryptopay' AND p.amount = 23456 GROUP BY p.id`,
+  );
+  assert.deepEqual(rows.map((r) => r.credits), ['1', '1', '1', '1']);
 });

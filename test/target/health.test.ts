@@ -168,6 +168,28 @@ test('a database that accepts and never answers gives 503 within the bound; conc
   assert.equal(sockets.size, 1, 'ten concurrent requests opened one connection');
 });
 
+test('sabotage health-db-unbounded: the check waits for a hung database instead of giving up at its bound', async (t) => {
+  const sockets = new Set<net.Socket>();
+  const hung = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  const address = hung.address();
+  assert.ok(address && typeof address === 'object');
+  const hungPool = makePool(`postgres://postgres@127.0.0.1:${address.port}/postgres`);
+  t.after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => hung.close(resolve));
+    await hungPool.end();
+  });
+
+  const check = createDbCheck(hungPool, HEALTH_TIMEOUT_MS, { unbounded: true });
+  const waitMs = HEALTH_TIMEOUT_MS + MARGIN_MS;
+  const outcome = await Promise.race([check().then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), waitMs))]);
+  assert.equal(outcome, 'still waiting', `the unbounded check gave an answer within ${waitMs} ms`);
+});
+
 test('parseSabotage: empty, known, duplicates', () => {
   assert.equal(parseSabotage({}).size, 0);
   assert.equal(parseSabotage({ CHAOSCTL_SABOTAGE: ' , ' }).size, 0);

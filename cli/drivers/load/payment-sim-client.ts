@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
+import type { ForgeryKind } from '../../engine/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export type PaymentProviderName = 'yookassa' | 'cryptopay';
@@ -115,13 +116,18 @@ export class PaymentSimClient {
     return delivery.id;
   }
 
-  /** A notification the provider never sent, claiming this (unpaid) payment succeeded. */
-  async forge(providerId: string): Promise<string> {
+  /**
+   * A notification the provider never sent about this (unpaid) payment, of the given kind
+   * (default: a paid claim for YooKassa, a bad signature for Crypto Pay). unknown-payment
+   * claims a payment or invoice the provider never made instead. Returns the delivery id and
+   * the payment (or invoice) id the forgery names, under which its delivery is logged.
+   */
+  async forge(providerId: string, kind?: ForgeryKind): Promise<{ deliveryId: string; subjectId: string }> {
     const delivery =
       this.provider === 'yookassa'
-        ? await this.call<Delivery>('POST', '/_sim/notifications/forged', { payment_id: providerId, event: 'payment.succeeded' })
-        : await this.call<Delivery>('POST', '/_sim/webhooks/forged', { invoice_id: Number(providerId), mode: 'bad_signature' });
-    return delivery.id;
+        ? await this.call<Delivery>('POST', '/_sim/notifications/forged', yookassaForgery(providerId, kind ?? 'paid-claim'))
+        : await this.call<Delivery>('POST', '/_sim/webhooks/forged', cryptopayForgery(providerId, kind ?? 'bad-signature'));
+    return { deliveryId: delivery.id, subjectId: String(delivery.subject_id) };
   }
 
   /** Every delivery about this payment. */
@@ -129,5 +135,35 @@ export class PaymentSimClient {
     const key = this.provider === 'yookassa' ? 'payment_id' : 'invoice_id';
     const answer = await this.call<{ deliveries: Delivery[] }>('GET', `/_sim/deliveries?${key}=${encodeURIComponent(providerId)}`);
     return answer.deliveries;
+  }
+}
+
+/** The YooKassa simulator's forge request for a kind: which event it claims, about which payment. */
+export function yookassaForgery(providerId: string, kind: ForgeryKind): { payment_id?: string; event: string } {
+  switch (kind) {
+    case 'canceled-claim':
+      return { payment_id: providerId, event: 'payment.canceled' };
+    case 'unknown-payment':
+      return { event: 'payment.succeeded' };
+    case 'paid-claim':
+      return { payment_id: providerId, event: 'payment.succeeded' };
+    default:
+      throw new Error(`the YooKassa simulator cannot send a ${kind} forgery`);
+  }
+}
+
+/** The Crypto Pay simulator's forge request for a kind: how the signature is wrong, about which invoice. */
+export function cryptopayForgery(providerId: string, kind: ForgeryKind): { invoice_id?: number; mode: 'bad_signature' | 'missing_signature' | 'tampered' } {
+  switch (kind) {
+    case 'bad-signature':
+      return { invoice_id: Number(providerId), mode: 'bad_signature' };
+    case 'missing-signature':
+      return { invoice_id: Number(providerId), mode: 'missing_signature' };
+    case 'tampered':
+      return { invoice_id: Number(providerId), mode: 'tampered' };
+    case 'unknown-payment':
+      return { mode: 'bad_signature' };
+    default:
+      throw new Error(`the Crypto Pay simulator cannot send a ${kind} forgery`);
   }
 }

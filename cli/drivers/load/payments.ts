@@ -22,7 +22,9 @@ export function classifyTopupReply(reply: Pick<SentRecord, 'ok' | 'text'> | null
   if (!reply.ok) return 'reply_error';
   const text = reply.text ?? '';
   if (/^Pay here: \S+/.test(text)) return 'link';
-  if (/could not create the payment|payments? (are|is) (not available|unavailable)/i.test(text)) return 'topup_failed';
+  // The ways a bot says the payment was not made, this target's wording included (a
+  // provider that timed out, was unavailable or refused: "No money was taken").
+  if (/could not (create|be created)|payments? (are|is) (not available|unavailable)|payment service (did not answer|is unavailable)|no money was taken/i.test(text)) return 'topup_failed';
   return 'other_reply';
 }
 

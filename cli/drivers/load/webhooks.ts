@@ -4,7 +4,8 @@
  * provider simulator and the matching pending payment straight in PostgreSQL,
  * as the target would have, then has the simulator deliver: the user pays
  * (genuine), the same notification again (duplicate), or one the provider
- * never sent (forged, about a payment nobody paid). How the target answered
+ * never sent (forged, about a payment nobody paid: each kind the simulator
+ * knows, in turn, with forgeryKinds). How the target answered
  * comes from the simulator's delivery log: the first attempt's status and the
  * target's response time. At the end the ledger is read back: a genuine
  * payment answered 200 but not credited, or a forged one credited, is an error.
@@ -109,6 +110,21 @@ export function payerTurns(plan: readonly DeliveryKind[], users: number): Array<
   return plan.map((kind) => (kind === 'duplicate' ? null : turn++ % users));
 }
 
+/**
+ * For concurrentDuplicates: how many duplicates each delivery of the plan sends at once,
+ * right behind it. Each duplicate belongs to the latest genuine delivery before it, so the
+ * plan's counts stay exact and only the timing changes.
+ */
+export function duplicatesAtOnce(plan: readonly DeliveryKind[]): number[] {
+  const copies = plan.map(() => 0);
+  let original = -1;
+  for (const [index, kind] of plan.entries()) {
+    if (kind === 'genuine') original = index;
+    else if (kind === 'duplicate' && original >= 0) copies[original] = (copies[original] ?? 0) + 1;
+  }
+  return copies;
+}
+
 /** Telegram id of virtual user n, as the Telegram simulator gives it. */
 export function virtualTelegramId(n: number): number {
   return 100_000_000 + n;
@@ -116,8 +132,8 @@ export function virtualTelegramId(n: number): number {
 
 function describe(spec: WebhooksLoadSpec): string {
   const shares = [
-    spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates` : '',
-    spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged` : '',
+    spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates${spec.concurrentDuplicates ? ' sent at the same moment as their original' : ''}` : '',
+    spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged${spec.forgeryKinds ? `: ${spec.forgeryKinds.join(', ')} in turn` : ''}` : '',
   ].filter(Boolean);
   const users = payingUsers(spec);
   const whose = users.length > 0 ? `, paid for virtual users ${users[0]}–${users[users.length - 1]}` : '';
@@ -203,9 +219,34 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
       return null;
     };
 
+    const inFlight = new Set<Promise<void>>();
     let latestPaid: { providerId: string } | null = null;
-    /** userId: whose new payment this is; null for a duplicate, which repeats an earlier one. */
-    const deliver = async (kind: DeliveryKind, userId: number | null): Promise<void> => {
+    /** Forged deliveries so far: the next one sends forgeryKinds[forged % length]. */
+    let forged = 0;
+    const track = (done: Promise<void>): void => {
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    };
+
+    /** The same notification again, judged like any delivery: answered 200, and (checked at the end) no second credit. */
+    const resend = async (providerId: string): Promise<void> => {
+      let deliveryId: string;
+      try {
+        deliveryId = await sim.duplicate(providerId);
+      } catch {
+        count('setup_error');
+        return;
+      }
+      const attempt = await firstAttempt(providerId, deliveryId);
+      count(classifyDelivery('duplicate', attempt ? attempt.status : null), attempt && attempt.status !== null ? attempt.latency_ms : undefined);
+    };
+
+    /**
+     * userId: whose new payment this is; null for a duplicate, which repeats an earlier one.
+     * copies: duplicates of this genuine notification to send at once, right behind it
+     * (concurrentDuplicates), so they reach the target while it is still crediting the original.
+     */
+    const deliver = async (kind: DeliveryKind, userId: number | null, copies = 0): Promise<void> => {
       tally.sent();
       let providerId: string;
       let deliveryId: string;
@@ -223,9 +264,17 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
           if (kind === 'genuine') {
             deliveryId = await sim.pay(providerId);
             latestPaid = { providerId };
+            for (let copy = 0; copy < copies; copy += 1) {
+              tally.sent();
+              track(resend(providerId));
+            }
           } else {
             forgedPayments.push(payment.paymentId);
-            deliveryId = await sim.forge(providerId);
+            const kinds = spec.forgeryKinds;
+            const forgery = await sim.forge(providerId, kinds ? kinds[forged++ % kinds.length] : undefined);
+            deliveryId = forgery.deliveryId;
+            // The delivery log files a forgery under the id it names (a made-up one for unknown-payment).
+            providerId = forgery.subjectId;
           }
         }
       } catch {
@@ -238,7 +287,6 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
       count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
     };
 
-    const inFlight = new Set<Promise<void>>();
     const scheduler = (async () => {
       let userIds: number[];
       const virtual = payingUsers(spec);
@@ -250,15 +298,17 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
       }
       const plan = planDeliveries(deliveryCount(spec.rate, durationMs), spec.duplicates, spec.forgeries);
       const turns = payerTurns(plan, userIds.length);
+      const copies = spec.concurrentDuplicates ? duplicatesAtOnce(plan) : null;
       for (const [index, kind] of plan.entries()) {
+        // Concurrent duplicates left their own slot: they went out with their original.
+        if (copies && kind === 'duplicate') continue;
         await ctx.clock.until(startedMs + deliveryOffsetMs(spec.rate, index), stop.signal);
         if (stop.signal.aborted) break;
         const turn = turns[index];
-        const done = deliver(kind, turn === null || turn === undefined ? null : (userIds[turn] ?? null));
-        inFlight.add(done);
-        void done.finally(() => inFlight.delete(done));
+        track(deliver(kind, turn === null || turn === undefined ? null : (userIds[turn] ?? null), copies?.[index] ?? 0));
       }
-      await Promise.allSettled([...inFlight]);
+      // A genuine delivery still paying adds its concurrent duplicates to the set when it can.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     })();
 
     /** Genuine payments answered 200 must have exactly one credit; forged ones none. */

@@ -31,11 +31,12 @@ export function sampleProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<ProbeSa
 }
 
 /** A probe context whose harness pool opens on first use; close() ends it. */
-export function probeContext(endpoints: StackEndpoints, clock: Clock): ProbeContext & { close(): Promise<void> } {
+export function probeContext(endpoints: StackEndpoints, clock: Clock, runStartedAt = new Date()): ProbeContext & { close(): Promise<void> } {
   let pool: pg.Pool | null = null;
   return {
     endpoints,
     clock,
+    runStartedAt,
     baselines: new Map(),
     db() {
       if (!pool) {

@@ -9,7 +9,8 @@ export async function sampleSql(spec: SqlProbeSpec, ctx: ProbeContext): Promise<
   const timeoutMs = toMs(spec.timeout);
   const tMs = ctx.clock.now();
   try {
-    const result = await ctx.db().query({ text: spec.query, rowMode: 'array', query_timeout: timeoutMs } as { text: string; rowMode: 'array' });
+    const values = spec.since === 'run' ? [ctx.runStartedAt] : [];
+    const result = await ctx.db().query({ text: spec.query, values, rowMode: 'array', query_timeout: timeoutMs } as { text: string; values: unknown[]; rowMode: 'array' });
     const cell = (result.rows[0] as unknown[] | undefined)?.[0];
     const value = typeof cell === 'number' ? cell : typeof cell === 'string' || typeof cell === 'bigint' ? Number(cell) : cell === null ? 0 : NaN;
     const latencyMs = roundMs(ctx.clock.now() - tMs);

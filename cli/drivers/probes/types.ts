@@ -8,6 +8,8 @@ export interface ProbeContext {
   clock: Clock;
   /** The harness's own PostgreSQL pool (direct, never through a proxy), opened on first use. */
   db(): pg.Pool;
+  /** When the run started (wall clock, before its setup fixtures): $1 of SQL probes with since: run. */
+  runStartedAt: Date;
   /** First values of probes that count from the start of the run (sim probes with since: run), by probe. */
   baselines: Map<string, number>;
 }

@@ -2,7 +2,7 @@
  * Payments, credits and subscription purchases against real PostgreSQL: the
  * idempotency key (L8), status changes (C5), exactly-once credit under
  * duplicate webhooks (C7, L9), the top-up + purchase race (L10), and the
- * ledger-idempotency and balance-guard sabotage switches.
+ * ledger-idempotency, credit-race and balance-guard sabotage switches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,6 +117,22 @@ test('sabotage ledger-idempotency: duplicate webhooks credit again; the balance 
   const audit = await auditBalance(db, user.id);
   assert.equal(audit.balance, 3000, 'credited three times');
   assert.deepEqual([audit.creditCount, audit.credits], [1, 1000], 'the unique constraint still kept the ledger to one row');
+});
+
+test('sabotage credit-race: one after the other it still says already; at the same moment it credits again', async (t) => {
+  const healthy = await freshDb(t);
+  const db = withSabotage(healthy, 'credit-race');
+  const user = await newUser(db);
+  const sequential = await succeededPayment(db, user.id, 1000);
+  assert.deepEqual([await creditPayment(db, sequential.id), await creditPayment(db, sequential.id)], ['credited', 'already'], 'the check sees a committed credit');
+  // Ten payments, each credited by five calls at once: the plain read lets more than one through.
+  for (let i = 0; i < 10; i += 1) {
+    const payment = await succeededPayment(db, user.id, 100);
+    await Promise.all(Array.from({ length: 5 }, () => creditPayment(db, payment.id)));
+  }
+  const audit = await auditBalance(db, user.id);
+  assert.equal(audit.creditCount, 11, 'the unique constraint still kept the ledger to one row per payment');
+  assert.ok(audit.balance > audit.credits, `the balance (${audit.balance}) rose above the ledger (${audit.credits})`);
 });
 
 test('L10: a purchase never overdraws: insufficient funds is an answer, not an error, and writes nothing', async (t) => {

@@ -192,6 +192,22 @@ test('forged webhooks: 400, critical alert, no credit; with webhook-signature th
   assert.equal(bad.alerts.raised.length, 0);
 });
 
+test('webhook-missing-signature: an unsigned Crypto Pay forgery credits, a badly signed one is still refused', async () => {
+  const bad = await stack({ sabotage: 'webhook-missing-signature' });
+  const victim = await newUser(bad.db);
+  const unsigned = await bad.service.createTopup(victim.id, 30_000, 'cryptopay');
+  const signed = await bad.service.createTopup(victim.id, 40_000, 'cryptopay');
+  assert.ok(unsigned.ok && signed.ok);
+  const invoiceOf = async (paymentId: number): Promise<number> => Number((await getPayment(bad.db, paymentId))?.providerPaymentId);
+  const f1 = bad.cp.control.forge({ invoice_id: await invoiceOf(unsigned.paymentId), mode: 'missing_signature' });
+  const f2 = bad.cp.control.forge({ invoice_id: await invoiceOf(signed.paymentId), mode: 'bad_signature' });
+  const statusOf = (id: string): number | null | undefined => bad.cp.control.deliveries({}).find((d) => d.id === id)?.attempts[0]?.status;
+  await waitFor('both forgeries answered', () => typeof statusOf(f1.id) === 'number' && typeof statusOf(f2.id) === 'number');
+  assert.equal(statusOf(f1.id), 200, 'the unsigned forgery is taken for a payment');
+  assert.equal(statusOf(f2.id), 400, 'a signature that is sent is still checked');
+  assert.equal((await auditBalance(bad.db, victim.id)).balance, 30_000, 'only the unsigned forgery credited');
+});
+
 test('webhook while the DB is down: 503, redelivered and credited after recovery; lost with webhook-db-down-200', async () => {
   for (const sabotage of [undefined, 'webhook-db-down-200']) {
     const s = await stack({ sabotage });
