@@ -8,7 +8,7 @@ import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { writeRunOutputs } from '../../reports/write.ts';
 import { printError } from './print-error.ts';
 import { exitCodeForRun, withSession } from './session.ts';
-import { parseSabotage, parseStackMode, say } from './shared.ts';
+import { parseInstances, parseSabotage, parseStackMode, say } from './shared.ts';
 
 export interface SelectionFlags {
   all?: boolean;
@@ -24,6 +24,7 @@ interface RunFlags extends SelectionFlags {
   keepStack?: boolean;
   json?: boolean;
   dashboard: boolean;
+  instances?: string;
 }
 
 /** Resolves and validates every named scenario (or the whole catalogue); all problems are reported before anything runs. */
@@ -65,7 +66,7 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
   const loaded = await loadSelection(refs, flags);
   const sabotage = parseSabotage(flags.sabotage);
   const { value: journals, signal } = await withSession(
-    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
+    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false, instances: parseInstances(flags.instances) },
     async (session) => {
       const done: Journal[] = [];
       for (const item of loaded) {
@@ -96,6 +97,7 @@ export function register(program: Command): void {
     .option('--profile <name>', 'lay this profile over every scenario that declares it, e.g. full: the seed\'s full size and durations')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--instances <n>', 'run the target as N processes behind HAProxy (1–4), overriding each scenario\'s target.instances')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard (the default when not on a terminal or in CI)')

@@ -118,6 +118,7 @@ function describe(spec: WebhooksLoadSpec): string {
   const shares = [
     spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates` : '',
     spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged` : '',
+    spec.copiesAtOnce > 1 ? `each genuine one sent ${spec.copiesAtOnce}× at once` : '',
   ].filter(Boolean);
   const users = payingUsers(spec);
   const whose = users.length > 0 ? `, paid for virtual users ${users[0]}–${users[users.length - 1]}` : '';
@@ -210,6 +211,7 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
       let providerId: string;
       let deliveryId: string;
       let paymentId: number | null = null;
+      let copies: Promise<string[]> = Promise.resolve([]);
       try {
         if (kind === 'duplicate') {
           if (!latestPaid) throw new Error('no genuine notification to duplicate yet');
@@ -223,6 +225,9 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
           if (kind === 'genuine') {
             deliveryId = await sim.pay(providerId);
             latestPaid = { providerId };
+            // The copies are asked for at once, while the original is still in flight.
+            const paid = providerId;
+            copies = Promise.all(Array.from({ length: spec.copiesAtOnce - 1 }, () => sim.duplicate(paid)));
           } else {
             forgedPayments.push(payment.paymentId);
             deliveryId = await sim.forge(providerId);
@@ -232,10 +237,22 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
         count('setup_error');
         return;
       }
-      const attempt = await firstAttempt(providerId, deliveryId);
-      const outcome = classifyDelivery(kind, attempt ? attempt.status : null);
+      const copyIds = await copies.catch(() => null);
+      const answer = async (id: string, as: DeliveryKind): Promise<WebhookOutcome> => {
+        const attempt = await firstAttempt(providerId, id);
+        const outcome = classifyDelivery(as, attempt ? attempt.status : null);
+        count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
+        return outcome;
+      };
+      const [outcome] = await Promise.all([
+        answer(deliveryId, kind),
+        ...(copyIds ?? []).map((id) => {
+          tally.sent();
+          return answer(id, 'duplicate');
+        }),
+      ]);
+      if (copyIds === null) count('setup_error');
       if (outcome === 'credited_200' && paymentId !== null) answeredGenuine.push(paymentId);
-      count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
     };
 
     const inFlight = new Set<Promise<void>>();
