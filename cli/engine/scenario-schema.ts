@@ -449,11 +449,11 @@ export const ScenarioSchema = z
           .int()
           .min(1)
           .max(4)
-          .default(1)
-          .describe('Target processes. More than one share PostgreSQL and a Redis (shared rate limit), take Telegram updates by webhook, and get every request through HAProxy (round robin). `--instances N` overrides it.'),
+          .optional()
+          .describe('Target processes (default 1). More than one share PostgreSQL and a Redis (shared rate limit), take Telegram updates by webhook, and get every request through HAProxy (round robin). `--instances N` overrides it.'),
       })
       .strict()
-      .default({ env: {}, instances: 1 }),
+      .default({ env: {} }),
     fixtures: z
       .object({
         setup: z.array(FixtureSchema).default([]).describe('Run in order before the steady-state check.'),
