@@ -43,7 +43,7 @@ export function sumMetric(series: readonly Series[], metric: string, labels: Rec
  */
 export function scrapeUrls(spec: Pick<MetricsProbeSpec, 'instance'>, endpoints: ProbeContext['endpoints']): string[] {
   const instances = endpoints.targetInstanceUrls ?? [endpoints.targetUrl];
-  if (spec.instance === undefined) return endpoints.targetInstanceUrls ?? [endpoints.targetUrl];
+  if (spec.instance === undefined) return instances;
   const url = instances[spec.instance - 1];
   if (url === undefined) throw new Error(`target instance ${spec.instance} does not exist: the target runs ${instances.length}`);
   return [url];
