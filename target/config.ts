@@ -36,6 +36,8 @@ export interface AppConfig {
     adminIds: number[];
     /** Messages a user may send per minute before the throttle drops them (THROTTLE_PER_MINUTE, default 30). */
     throttlePerMinute: number;
+    /** Length of one throttle window (THROTTLE_WINDOW_MS, default 60 000: the seed's minute); shorter only for tests that must not inherit a window. */
+    throttleWindowMs: number;
     /** Conversation state older than this is gone (FSM_TTL_MS, default 24 h). */
     fsmTtlMs: number;
     /** polling (default) or webhook (BOT_MODE; B8). Webhook mode needs BOT_WEBHOOK_URL, the public URL of POST /telegram/webhook. */
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       apiRoot: text('TELEGRAM_API_ROOT') ?? 'https://api.telegram.org',
       adminIds: idList('ADMIN_IDS'),
       throttlePerMinute: integer('THROTTLE_PER_MINUTE', 30, 1, 100_000),
+      throttleWindowMs: integer('THROTTLE_WINDOW_MS', 60_000, 1000, 3_600_000),
       fsmTtlMs: integer('FSM_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
       mode: botMode,
       webhookUrl: text('BOT_WEBHOOK_URL'),

@@ -38,6 +38,8 @@ export const SABOTAGE_SWITCHES = {
   'alert-drop': 'An admin alert that cannot be delivered is dropped (not kept in the outbox or in memory), so an alert raised while Telegram is down never arrives.',
   'analytics-live-query': 'The admin dashboard computes its figures from users, habits and completions on every click instead of reading analytics_metrics, so the read grows with the data.',
   'fsm-cancel': '/cancel answers "Cancelled" but leaves the conversation state in place, so the abandoned flow goes on with the next message.',
+  'throttle-local': 'The rate limit ignores REDIS_URL and counts in each process\'s memory, so with several instances a user gets the limit once per instance.',
+  'credit-local-lock': 'creditPayment trusts a read-then-write check ("is there a credit already?") guarded only by the process\'s own per-payment lock, without the row lock and the unique ledger insert deciding: one process still credits once, two processes crediting the same payment at the same moment both add to the balance.',
 } as const satisfies Record<string, string>;
 
 export type SabotageName = keyof typeof SABOTAGE_SWITCHES;

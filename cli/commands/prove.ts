@@ -11,7 +11,7 @@ import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { printError } from './print-error.ts';
 import { loadSelection, type SelectionFlags } from './run.ts';
 import { withSession } from './session.ts';
-import { parseStackMode, say } from './shared.ts';
+import { parseInstances, parseStackMode, say } from './shared.ts';
 
 interface ProveFlags extends SelectionFlags {
   out: string;
@@ -20,6 +20,7 @@ interface ProveFlags extends SelectionFlags {
   keepStack?: boolean;
   json?: boolean;
   dashboard: boolean;
+  instances?: string;
 }
 
 const MARK: Record<ProofRow['outcome'], string> = {
@@ -78,7 +79,7 @@ async function prove(refs: string[], flags: ProveFlags): Promise<number> {
   const baselines = await readBaselines(flags.baseline);
   let reportLine: string | undefined;
   const { value: rows, signal } = await withSession(
-    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
+    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false, instances: parseInstances(flags.instances) },
     async (session) => {
       const proofs: ProofInput[] = [];
       const journals: Journal[] = [];
@@ -126,6 +127,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where the run folder with every journal and report goes', DEFAULT_OUT_DIR)
     .option('--baseline <run-folder>', 'reuse the healthy runs in this run folder (e.g. of `run --all` in the same checkout) instead of running each scenario healthy again; only an identical scenario\'s unsabotaged journal is used')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--instances <n>', 'run the target as N processes behind HAProxy (1–4), overriding each scenario\'s target.instances')
     .option('--keep-stack', 'leave a stack this command started running afterwards')
     .option('--json', 'print the proof table as JSON on stdout')
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard')

@@ -10,7 +10,7 @@ import { findRun, type KeptRun } from '../../reports/history.ts';
 import { keyFigures } from '../../reports/figures.ts';
 import { printError } from './print-error.ts';
 import { exitCodeForRun, withSession } from './session.ts';
-import { parseSabotage, parseStackMode, say } from './shared.ts';
+import { parseInstances, parseSabotage, parseStackMode, say } from './shared.ts';
 import { verdictLine } from './progress.ts';
 
 export interface SelectionFlags {
@@ -28,6 +28,7 @@ interface RunFlags extends SelectionFlags {
   keepStack?: boolean;
   json?: boolean;
   dashboard: boolean;
+  instances?: string;
 }
 
 /** Resolves and validates every named scenario (or the whole catalogue); all problems are reported before anything runs. */
@@ -109,7 +110,7 @@ async function run(refs: string[], flags: RunFlags): Promise<number> {
   }
   let written: Awaited<ReturnType<typeof writeOutputs>> = null;
   const { value: journals, signal } = await withSession(
-    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false },
+    { stackMode: parseStackMode(flags.stack), keepStack: flags.keepStack ?? false, dashboard: flags.dashboard, json: flags.json ?? false, instances: parseInstances(flags.instances) },
     async (session) => {
       const done: Journal[] = [];
       for (const item of loaded) {
@@ -143,6 +144,7 @@ export function register(program: Command): void {
     .option('--baseline <run>', 'compare each scenario\'s key figures with this run (a run id under --out, or a run folder) instead of its previous run')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
     .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--instances <n>', 'run the target as N processes behind HAProxy (1–4), overriding each scenario\'s target.instances')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard (the default when not on a terminal or in CI)')

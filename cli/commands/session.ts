@@ -23,6 +23,8 @@ export interface SessionOptions {
   /** Live dashboard allowed (it is still only used on an interactive terminal outside CI). */
   dashboard: boolean;
   json?: boolean;
+  /** `--instances N`: overrides every scenario's target.instances. */
+  instances?: number;
 }
 
 export interface Session {
@@ -82,8 +84,13 @@ export async function withSession<T>(options: SessionOptions, body: (session: Se
       runId,
       signal: interrupt.signal,
       async run(loaded, sabotage) {
-        const endpoints = await stack.up({ env: loaded.scenario.target.env, sabotage }, (line) => bus.emit('stack:progress', { line }));
+        const instances = options.instances ?? loaded.scenario.target.instances;
+        const endpoints = await stack.up({ env: loaded.scenario.target.env, sabotage, instances }, (line) => bus.emit('stack:progress', { line }));
         const services: Record<string, string> = { target: endpoints.targetUrl, toxiproxy: endpoints.toxiproxyUrl };
+        if (endpoints.targetInstanceUrls) {
+          services.target = `${endpoints.targetUrl} (haproxy, ${endpoints.targetInstanceUrls.length} instances)`;
+          for (const [i, url] of endpoints.targetInstanceUrls.entries()) services[`target instance ${i + 1}`] = url;
+        }
         for (const p of Object.values(endpoints.proxies)) services[`proxy ${p.name}`] = `${p.listen} → ${p.upstream}`;
         return runScenario({ loaded, runId, stack, endpoints, bus, ledger, signal: interrupt.signal, sabotage, chaosctlVersion: VERSION, services });
       },

@@ -47,6 +47,14 @@ export function catalogueStack(stack: StackProvider): StackProvider {
   };
 }
 
+/** `--instances N`: how many target processes (1–4); undefined when the flag is absent. */
+export function parseInstances(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 4) throw new ChaosError('CHAOSCTL_E_USAGE', { detail: `--instances must be a whole number from 1 to 4, not "${value}"` });
+  return n;
+}
+
 /** Comma-separated sabotage switch names, each checked against the target's catalogue. */
 export function parseSabotage(value: string | undefined): string[] {
   if (!value) return [];

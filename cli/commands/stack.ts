@@ -4,11 +4,12 @@ import { ChaosError, exitCodeFor, EXIT } from '../engine/errors.ts';
 import { recover } from '../engine/recover.ts';
 import { acquireStackLock, MAX_LOCK_WAIT_S, type RunLock } from '../engine/run-lock.ts';
 import { printError } from './print-error.ts';
-import { openStack, parseSabotage, parseStackMode, say } from './shared.ts';
+import { openStack, parseInstances, parseSabotage, parseStackMode, say } from './shared.ts';
 
 interface StackFlags {
   stack: string;
   sabotage?: string;
+  instances?: string;
   json?: boolean;
   /** --wait alone is true; --wait 30 is "30". */
   wait?: boolean | string;
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .description('Start the stack (PostgreSQL, Toxiproxy, the Telegram/YooKassa/Crypto Pay simulators, the target) and leave it running for later runs')
     .option(...stackOption)
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches')
+    .option('--instances <n>', 'run the target as N processes (1–4) behind HAProxy, sharing PostgreSQL and a Redis')
     .option('--json', 'print the endpoints as JSON on stdout')
     .option(...waitOption)
     .addHelpText('after', lockNote)
@@ -73,12 +75,12 @@ export function register(program: Command): void {
       guarded(async (flags: StackFlags) => {
         const sabotage = parseSabotage(flags.sabotage);
         const { stack, dir } = openStack(parseStackMode(flags.stack));
-        const endpoints = await underRunLock('up', dir, flags.wait, () => stack.up({ env: {}, sabotage }, (line) => say(`  ${line}`)));
+        const endpoints = await underRunLock('up', dir, flags.wait, () => stack.up({ env: {}, sabotage, instances: parseInstances(flags.instances) ?? 1 }, (line) => say(`  ${line}`)));
         // Tokens stay in stack.json (mode 0600); they are never printed.
         const { controlToken: _token, secrets: _secrets, ...shown } = endpoints;
         if (flags.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         else {
-          say(`target      ${endpoints.targetUrl}`);
+          say(`target      ${endpoints.targetUrl}${endpoints.targetInstanceUrls ? ` (haproxy → ${endpoints.targetInstanceUrls.join(', ')})` : ''}`);
           say(`toxiproxy   ${endpoints.toxiproxyUrl}`);
           for (const proxy of Object.values(endpoints.proxies)) say(`proxy       ${proxy.name}: ${proxy.listen} → ${proxy.upstream}`);
         }

@@ -99,6 +99,13 @@ export const WebhooksLoadSchema = z
     amount: z.number().int().positive().max(100_000_000).default(10_000).describe('Amount of each payment in minor units (kopecks).'),
     currency: z.string().regex(/^[A-Z]{3}$/, { message: 'a currency code such as RUB' }).default('RUB'),
     answerTimeout: duration.default('15s').describe('A delivery with no answer from the target in this long is an error.'),
+    copiesAtOnce: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .default(1)
+      .describe('Each genuine notification is sent this many times at the same moment (the copies asked for without waiting for any answer), so they race inside the target; with several instances HAProxy hands them to different ones.'),
     users: z
       .number()
       .int()
@@ -152,8 +159,16 @@ export const ServiceFaultSchema = z
     driver: z.literal('service'),
     service: z.enum(['postgres', 'toxiproxy', 'target', 'telegram', 'yookassa', 'cryptopay']).describe('The stack service to act on (telegram, yookassa, cryptopay are the simulators).'),
     action: z.enum(['stop', 'restart', 'pause', 'kill']).describe('stop/kill: down until reverted; pause: frozen until reverted; restart: stop then start.'),
+    instance: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .optional()
+      .describe('service target only: act on this one instance (1-based) when the target runs as several; without it every instance is hit.'),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.instance === undefined || f.service === 'target', { message: 'only the target runs as several instances', path: ['instance'] });
 
 /**
  * A fault inside one of the simulated outside services, through its control API:
@@ -222,6 +237,13 @@ export const TargetActionSchema = z
       .optional()
       .describe('The due minute the run serves (habit_reminders): "HH:MM" is today at that UTC time. Default: now.'),
     timeout: duration.default('120s').describe('How long to wait for the job to finish.'),
+    instance: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .optional()
+      .describe('Ask this target instance (1-based) when the target runs as several; without it the request goes through HAProxy to whichever instance it picks.'),
   })
   .strict();
 
@@ -287,6 +309,13 @@ export const MetricsProbeSchema = z
     metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'a Prometheus metric name' }),
     labels: z.record(z.string(), z.string()).default({}).describe('Only series with these label values count.'),
     path: urlPath.default('/metrics'),
+    instance: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .optional()
+      .describe('Scrape only this target instance (1-based). Without it, when the target runs as several instances, each one is scraped and the values added (counters of the whole service).'),
     since: z
       .enum(['run', 'absolute'])
       .default('absolute')
@@ -465,7 +494,16 @@ export const ScenarioSchema = z
       .default([])
       .describe('Sabotage switches of the target this scenario must catch: with any one of them on, the scenario fails (`chaosctl prove`).'),
     target: z
-      .object({ env: z.record(z.string(), z.string()).default({}).describe('Target configuration overrides for this run; the report lists them.') })
+      .object({
+        env: z.record(z.string(), z.string()).default({}).describe('Target configuration overrides for this run; the report lists them.'),
+        instances: z
+          .number()
+          .int()
+          .min(1)
+          .max(4)
+          .optional()
+          .describe('Target processes (default 1). More than one share PostgreSQL and a Redis (shared rate limit), take Telegram updates by webhook, and get every request through HAProxy (round robin). `--instances N` overrides it.'),
+      })
       .strict()
       .default({ env: {} }),
     fixtures: z

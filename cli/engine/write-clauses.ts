@@ -14,7 +14,7 @@ import type { Expectation, Scenario } from './scenario-schema.ts';
 
 export const CLAUSES_FILE = path.join(PACKAGE_ROOT, 'docs', 'seed-clauses.md');
 
-/** The seed's rows L1–L11 and C1–C11 with their expected behaviour, as the seed words it. */
+/** The seed's rows L1–L11, C1–C11 and the scale-out rows B3, B4 with their expected behaviour, as the seed words it. */
 export const SEED_ROWS: ReadonlyArray<readonly [string, string]> = [
   ['L1', 'Burst of /start — 100 users at once · latency p95, errors · ThrottlingMiddleware drops >30/min per user. Reply < 2 s.'],
   ['L2', 'Mass callbacks (habit_done) — 50/s · DB connections, scheduler load · Pool (5+10) holds. Job coalesce kicks in.'],
@@ -38,6 +38,8 @@ export const SEED_ROWS: ReadonlyArray<readonly [string, string]> = [
   ['C9', 'User blocked the bot · NotificationService catches it, returns False. log_job_skip. The job does not crash.'],
   ['C10', 'FSM timeout / stale state · /start resets FSM. No getting stuck.'],
   ['C11', 'Rate limit exceeded · ThrottlingMiddleware — handler not called. No reply (a "Too many requests" reply could be added).'],
+  ['B3', 'ThrottlingMiddleware in memory · with several instances each has its own limit · for scale-out: Redis-based rate limit.'],
+  ['B4', 'Scheduler JobStore — PostgreSQL · locks with concurrent job execution · max_instances=1, coalesce=True already set. Misfire 300 s.'],
 ];
 
 interface Proof {

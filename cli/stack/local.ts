@@ -4,6 +4,7 @@
  * process that outlives the chaosctl process that started it. What runs is
  * recorded in <stateDir>/stack.json so later chaosctl processes find it.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosError } from '../engine/errors.ts';
@@ -12,6 +13,8 @@ import { maskDatabaseUrl } from '../../target/config.ts';
 import { serviceControl, SingleProcessService } from './child-service.ts';
 import type { LocalService, RunState } from './child-service.ts';
 import { freePort } from './free-port.ts';
+import { findHaproxy, haproxyMarker, startHaproxy } from './haproxy.ts';
+import { findRedisServerBinary, redisAnswers, redisMarker, redisUrl, startRedisServer } from './redis-server.ts';
 import { httpStatus, waitForHttp } from './http-probe.ts';
 import { canConnect, findPostgresBinDir, PostgresCluster } from './postgres-cluster.ts';
 import { isOurProcess, processState, spawnDetached, stopProcess, tailOfFile, waitUntil } from './processes.ts';
@@ -25,7 +28,7 @@ import {
   stackStateFile,
   writeStackState,
 } from './state-file.ts';
-import type { PostgresState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
+import type { HaproxyState, PostgresState, RedisState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
 import { resolveToxiproxyBinary } from './toxiproxy-binary.ts';
 import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, targetTlsEnv, type SimName } from './simulators.ts';
 import { ensureStackTls, removeStackTls, stackTlsFiles } from './stack-tls.ts';
@@ -55,7 +58,14 @@ const STACK_OWNED_ENV: readonly string[] = [
   'CRYPTOPAY_TOKEN',
   'CONTROL_TOKEN',
   'NODE_EXTRA_CA_CERTS',
+  // Set by the stack itself when the target runs as several instances.
+  'REDIS_URL',
+  'BOT_MODE',
+  'BOT_WEBHOOK_URL',
+  'BOT_WEBHOOK_SECRET',
 ];
+/** Most target instances a stack runs (each one is a Node process on a 2-core machine). */
+export const MAX_INSTANCES = 4;
 
 export interface LocalStackOptions {
   /** Where stack.json and logs/ live; stateDir() (read at each call) when left out. */
@@ -89,8 +99,7 @@ export class LocalStack implements StackProvider {
     state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
     await save();
     const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets), ...targetTlsEnv(tls) };
-    state.target = await this.upTarget(state.target, state.targetPort, normalizeConfig(config), targetEnv, logs, progress);
-    await save();
+    await this.upTargets(state, normalizeConfig(config), targetEnv, logs, progress, save);
 
     const endpoints = endpointsOf(state);
     if (!endpoints) throw new ChaosError('CHAOSCTL_E_STATE', { file: stackStateFile(dir), detail: 'incomplete after up' });
@@ -119,8 +128,20 @@ export class LocalStack implements StackProvider {
     const pg = state.postgres;
     if (pg?.kind === 'throwaway') await attempt('resume postgres', () => new PostgresCluster(pg).resume());
 
+    const haproxy = state.haproxy;
+    if (haproxy && (await attempt('stop haproxy', () => stopRecorded(haproxy.pid, haproxyMarker(haproxy.binary, haproxy.configFile), 'haproxy', progress)))) {
+      delete state.haproxy;
+    }
+
     const target = state.target;
     if (target && (await attempt('stop target', () => stopRecorded(target.pid, TARGET_MAIN, 'target', progress)))) delete state.target;
+    for (const [index, more] of (state.moreTargets ?? []).entries()) {
+      await attempt(`stop target instance ${index + 2}`, () => stopRecorded(more.pid, TARGET_MAIN, `target instance ${index + 2}`, progress));
+    }
+    if (state.moreTargets && failures.length === 0) delete state.moreTargets;
+
+    const redis = state.redis;
+    if (redis && (await attempt('stop redis', () => stopRecorded(redis.pid, redisMarker(redis.port), 'redis', progress)))) delete state.redis;
 
     for (const name of SIM_NAMES) {
       const sim = state.sims?.[name];
@@ -163,7 +184,7 @@ export class LocalStack implements StackProvider {
       await this.postgresStatus(state.postgres),
       await toxiproxyStatus(state.toxiproxy),
       ...SIM_NAMES.map((name) => simStatus(name, state.sims?.[name])),
-      await targetStatus(state.target),
+      await targetStatus(state),
     ];
   }
 
@@ -172,14 +193,18 @@ export class LocalStack implements StackProvider {
     return state ? endpointsOf(state) : null;
   }
 
-  service(name: ServiceName): ServiceControl {
+  service(name: ServiceName, instance?: number): ServiceControl {
+    if (instance !== undefined && name !== 'target') {
+      throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `instance ${instance} of ${name}`, detail: 'only the target runs as several instances' });
+    }
+    if (name === 'target' && instance !== undefined) return serviceControl(() => this.targetService(instance));
     switch (name) {
       case 'postgres':
         return this.postgresControl();
       case 'toxiproxy':
         return serviceControl(() => this.toxiproxyService());
       case 'target':
-        return serviceControl(() => this.targetService());
+        return this.allTargetsControl();
       case 'telegram':
       case 'yookassa':
       case 'cryptopay':
@@ -379,12 +404,75 @@ export class LocalStack implements StackProvider {
 
   // ---- target ---------------------------------------------------------------
 
+  /**
+   * Brings the target to `config`: one process on the stack's target port (as
+   * always), or with instances > 1 that many processes on their own ports
+   * behind HAProxy, which then holds the target port, plus a Redis for their
+   * shared rate limit. Instances get Telegram updates by webhook (through
+   * HAProxy) instead of each polling, which Telegram would refuse.
+   */
+  private async upTargets(
+    state: StackState,
+    config: TargetConfig,
+    baseEnv: Record<string, string>,
+    logs: string,
+    progress: Progress,
+    save: () => Promise<void>,
+  ): Promise<void> {
+    const frontPort = state.targetPort;
+    if (frontPort === undefined) throw new ChaosError('CHAOSCTL_E_STATE', { file: stackStateFile(this.dir()), detail: 'no target port reserved' });
+    const count = config.instances ?? 1;
+
+    if (count === 1) {
+      // Back to one process: HAProxy gives the target port back, the extra instances and Redis go.
+      await this.stopHaproxy(state, progress, save);
+      await this.stopMoreTargets(state, 0, progress, save);
+      state.target = await this.upTarget(state.target, frontPort, config, baseEnv, path.join(logs, 'target.log'), 'target', progress);
+      await save();
+      await this.stopRedis(state, progress, save);
+      return;
+    }
+
+    state.redis = await this.upRedis(state.redis, logs, progress);
+    await save();
+    state.secrets ??= newSecrets();
+    state.secrets.webhookSecret ??= randomBytes(24).toString('hex');
+    await save();
+    const env = {
+      ...baseEnv,
+      REDIS_URL: redisUrl(state.redis.port),
+      BOT_MODE: 'webhook',
+      BOT_WEBHOOK_URL: `${targetUrl(frontPort)}/telegram/webhook`,
+      BOT_WEBHOOK_SECRET: state.secrets.webhookSecret,
+    };
+    await this.stopMoreTargets(state, count - 1, progress, save);
+    const existing = [state.target, ...(state.moreTargets ?? [])];
+    // An instance never listens on the target port: that is HAProxy's once there are several.
+    const ports: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const recorded = existing[i]?.port;
+      ports.push(recorded !== undefined && recorded !== frontPort && !ports.includes(recorded) ? recorded : await freePort());
+    }
+    // Started side by side: each compiles TypeScript first, and migrations take turns on an advisory lock.
+    const instances = await Promise.all(
+      ports.map((port, i) =>
+        this.upTarget(existing[i], port, config, env, path.join(logs, i === 0 ? 'target.log' : `target-${i + 1}.log`), `target instance ${i + 1}`, progress),
+      ),
+    );
+    state.target = instances[0];
+    state.moreTargets = instances.slice(1);
+    await save();
+    state.haproxy = await this.upHaproxy(state.haproxy, frontPort, ports, logs, progress);
+    await save();
+  }
+
   private async upTarget(
     existing: TargetState | undefined,
     port: number,
     config: TargetConfig,
     proxyEnv: Record<string, string>,
-    logs: string,
+    logFile: string,
+    label: string,
     progress: Progress,
   ): Promise<TargetState> {
     if (!proxyEnv.DATABASE_URL) throw new ChaosError('CHAOSCTL_E_STACK_UP', { service: 'target', detail: 'toxiproxy has no postgres proxy' });
@@ -393,42 +481,148 @@ export class LocalStack implements StackProvider {
     if (existing && livePid !== null) {
       if (processState(livePid) === 'paused') {
         process.kill(livePid, 'SIGCONT');
-        progress(`target: resumed pid ${livePid}`);
+        progress(`${label}: resumed pid ${livePid}`);
       }
-      const sameConfig = sameTargetConfig(existing.config, config) && JSON.stringify(existing.proxyEnv) === JSON.stringify(proxyEnv);
+      const sameConfig = sameTargetConfig(existing.config, config) && JSON.stringify(existing.proxyEnv) === JSON.stringify(proxyEnv) && existing.port === port;
       if (sameConfig && (await waitForHttp(`${targetUrl(existing.port)}/health`, { timeoutMs: 2000 })) !== null) {
-        progress(`target: reusing pid ${livePid} at ${targetUrl(existing.port)}`);
+        progress(`${label}: reusing pid ${livePid} at ${targetUrl(existing.port)}`);
         return existing;
       }
-      progress(sameConfig ? `target: pid ${livePid} does not answer; restarting` : `target: config changed (${describeConfigChange(existing.config, config)}); restarting`);
+      progress(sameConfig ? `${label}: pid ${livePid} does not answer; restarting` : `${label}: config changed (${describeConfigChange(existing.config, config, existing.port !== port)}); restarting`);
       await stopProcess(livePid);
     }
 
     const next: TargetState = {
       pid: 0,
       port,
-      logFile: existing?.logFile ?? path.join(logs, 'target.log'),
+      logFile: existing?.logFile ?? logFile,
       config,
       proxyEnv,
     };
     next.pid = await launchTarget(next);
-    progress(`target: started at ${targetUrl(next.port)} (pid ${next.pid}, sabotage: ${config.sabotage.join(',') || 'none'}, log ${next.logFile})`);
+    progress(`${label}: started at ${targetUrl(next.port)} (pid ${next.pid}, sabotage: ${config.sabotage.join(',') || 'none'}, log ${next.logFile})`);
     return next;
   }
 
-  private async targetService(): Promise<LocalService> {
+  /** Stops the instances past the first `keep` extra ones (all extra ones with 0). */
+  private async stopMoreTargets(state: StackState, keep: number, progress: Progress, save: () => Promise<void>): Promise<void> {
+    const more = state.moreTargets ?? [];
+    for (const [index, instance] of more.entries()) {
+      if (index < keep) continue;
+      await stopRecorded(instance.pid, TARGET_MAIN, `target instance ${index + 2}`, progress);
+    }
+    if (more.length > keep) {
+      state.moreTargets = more.slice(0, keep);
+      if (state.moreTargets.length === 0) delete state.moreTargets;
+      await save();
+    }
+  }
+
+  private async upRedis(existing: RedisState | undefined, logs: string, progress: Progress): Promise<RedisState> {
+    if (existing && isOurProcess(existing.pid, redisMarker(existing.port)) && (await redisAnswers(existing.port, 1000))) {
+      progress(`redis: reusing pid ${existing.pid} on 127.0.0.1:${existing.port}`);
+      return existing;
+    }
+    const binary = existing?.binary && existsSync(existing.binary) ? existing.binary : findRedisServerBinary(this.env());
+    const port = existing?.port ?? (await freePort());
+    const logFile = existing?.logFile ?? path.join(logs, 'redis.log');
+    const pid = await startRedisServer({ binary, port, logFile, cwd: path.dirname(logFile) });
+    progress(`redis: started on 127.0.0.1:${port} (pid ${pid}, log ${logFile})`);
+    return { binary, pid, port, logFile };
+  }
+
+  private async stopRedis(state: StackState, progress: Progress, save: () => Promise<void>): Promise<void> {
+    const redis = state.redis;
+    if (!redis) return;
+    await stopRecorded(redis.pid, redisMarker(redis.port), 'redis', progress);
+    delete state.redis;
+    await save();
+  }
+
+  private async upHaproxy(existing: HaproxyState | undefined, frontPort: number, backends: number[], logs: string, progress: Progress): Promise<HaproxyState> {
+    const live = existing && isOurProcess(existing.pid, haproxyMarker(existing.binary, existing.configFile)) ? existing.pid : null;
+    if (existing && live !== null) {
+      if (processState(live) === 'paused') process.kill(live, 'SIGCONT');
+      if (existing.port === frontPort && JSON.stringify(existing.backends) === JSON.stringify(backends)) {
+        progress(`haproxy: reusing pid ${live} on 127.0.0.1:${frontPort}`);
+        return existing;
+      }
+      await stopProcess(live);
+    }
+    const binary = existing?.binary && existsSync(existing.binary) ? existing.binary : findHaproxy(this.env());
+    const configFile = existing?.configFile ?? path.join(logs, 'haproxy.cfg');
+    const logFile = existing?.logFile ?? path.join(logs, 'haproxy.log');
+    const pid = await startHaproxy({
+      binary,
+      configFile,
+      logFile,
+      cwd: PACKAGE_ROOT,
+      frontPort,
+      backends: backends.map((port, i) => ({ name: `target${i + 1}`, port })),
+    });
+    progress(`haproxy: started on 127.0.0.1:${frontPort} → ${backends.map((p) => `127.0.0.1:${p}`).join(', ')} (pid ${pid}, config ${configFile})`);
+    return { binary, pid, port: frontPort, configFile, logFile, backends };
+  }
+
+  private async stopHaproxy(state: StackState, progress: Progress, save: () => Promise<void>): Promise<void> {
+    const haproxy = state.haproxy;
+    if (!haproxy) return;
+    await stopRecorded(haproxy.pid, haproxyMarker(haproxy.binary, haproxy.configFile), 'haproxy', progress);
+    delete state.haproxy;
+    await save();
+  }
+
+  /**
+   * One target process. Instance 1 is state.target; instance k > 1 is
+   * moreTargets[k - 2]. Without a number the stack must run one process.
+   */
+  private async targetService(instance = 1): Promise<LocalService> {
     const state = await this.requireState();
-    const recorded = state.target;
+    if (!state.target) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
+    const count = 1 + (state.moreTargets?.length ?? 0);
+    if (!Number.isInteger(instance) || instance < 1 || instance > count) {
+      throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `a fault on target instance ${instance}`, detail: `the target runs ${count} instance${count === 1 ? '' : 's'}` });
+    }
+    const pick = (s: StackState | null): TargetState | undefined => (instance === 1 ? s?.target : s?.moreTargets?.[instance - 2]);
+    const recorded = pick(state);
     if (!recorded) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
     const livePid = async (): Promise<number | null> => {
-      const now = (await readStackState(this.dir()))?.target ?? recorded;
+      const now = pick(await readStackState(this.dir())) ?? recorded;
       return isOurProcess(now.pid, TARGET_MAIN) ? now.pid : null;
     };
     const launch = async (): Promise<void> => {
       const pid = await launchTarget(recorded);
-      await this.updateState((s) => (s.target ? { ...s, target: { ...s.target, pid } } : s));
+      await this.updateState((s) => {
+        if (instance === 1) return s.target ? { ...s, target: { ...s.target, pid } } : s;
+        const more = [...(s.moreTargets ?? [])];
+        const current = more[instance - 2];
+        if (current) more[instance - 2] = { ...current, pid };
+        return { ...s, moreTargets: more };
+      });
     };
     return new SingleProcessService('target', livePid, launch);
+  }
+
+  /** `service: target` without an instance: every instance at once (the one process when there is one). */
+  private allTargetsControl(): ServiceControl {
+    const each = async (): Promise<ServiceControl[]> => {
+      const state = await this.readState();
+      const count = 1 + (state?.moreTargets?.length ?? 0);
+      return Array.from({ length: count }, (_, i) => serviceControl(() => this.targetService(i + 1)));
+    };
+    const all = (op: (c: ServiceControl) => Promise<void>) => async (): Promise<void> => {
+      await Promise.all((await each()).map(op));
+    };
+    return {
+      stop: all((c) => c.stop()),
+      start: all((c) => c.start()),
+      restart: all((c) => c.restart()),
+      pause: all((c) => c.pause()),
+      resume: all((c) => c.resume()),
+      kill: all((c) => c.kill()),
+      ensureRunning: all((c) => c.ensureRunning()),
+      isRunning: async () => (await Promise.all((await each()).map((c) => c.isRunning()))).every(Boolean),
+    };
   }
 
   // ---- simulators -----------------------------------------------------------
@@ -479,6 +673,10 @@ export class LocalStack implements StackProvider {
   }
 
   // ---- state ----------------------------------------------------------------
+
+  private readState(): Promise<StackState | null> {
+    return readStackState(this.dir());
+  }
 
   private async requireState(): Promise<StackState> {
     const state = await readStackState(this.dir());
@@ -575,14 +773,37 @@ async function toxiproxyStatus(tp: ToxiproxyState | undefined): Promise<ServiceS
   return { name: 'toxiproxy', running: state === 'running', detail: `${describe(state, pid)}, api ${toxiproxyUrl(tp.port)}, proxies: ${proxies || 'none'}` };
 }
 
-async function targetStatus(target: TargetState | undefined): Promise<ServiceStatus> {
+async function targetStatus(state: StackState): Promise<ServiceStatus> {
+  const target = state.target;
   if (!target) return { name: 'target', running: false, detail: 'not started' };
-  const pid = isOurProcess(target.pid, TARGET_MAIN) ? target.pid : null;
-  const state = runStateOf(pid);
+  const instances = [target, ...(state.moreTargets ?? [])];
+  const states = instances.map((instance) => {
+    const pid = isOurProcess(instance.pid, TARGET_MAIN) ? instance.pid : null;
+    return { instance, pid, state: runStateOf(pid) };
+  });
+  const sabotage = `sabotage: ${target.config.sabotage.join(',') || 'none'}`;
+  if (instances.length === 1) {
+    const only = states[0];
+    return {
+      name: 'target',
+      running: only?.state === 'running',
+      detail: `${describe(only?.state ?? 'stopped', only?.pid ?? null)}, ${targetUrl(target.port)}, ${sabotage}, log ${target.logFile}`,
+    };
+  }
+  const haproxy = state.haproxy;
+  const haproxyPid = haproxy && isOurProcess(haproxy.pid, haproxyMarker(haproxy.binary, haproxy.configFile)) ? haproxy.pid : null;
+  const redis = state.redis;
+  const redisPid = redis && isOurProcess(redis.pid, redisMarker(redis.port)) ? redis.pid : null;
+  const parts = states.map((s, i) => `instance ${i + 1}: ${describe(s.state, s.pid)}, ${targetUrl(s.instance.port)}`);
   return {
     name: 'target',
-    running: state === 'running',
-    detail: `${describe(state, pid)}, ${targetUrl(target.port)}, sabotage: ${target.config.sabotage.join(',') || 'none'}, log ${target.logFile}`,
+    running: states.every((s) => s.state === 'running') && haproxyPid !== null,
+    detail: [
+      `${instances.length} instances behind haproxy ${haproxy ? `${describe(runStateOf(haproxyPid), haproxyPid)}, ${targetUrl(haproxy.port)}` : 'not started'}`,
+      ...parts,
+      `redis ${redis ? `${describe(runStateOf(redisPid), redisPid)}, ${redisUrl(redis.port)}` : 'not started'}`,
+      sabotage,
+    ].join('; '),
   };
 }
 
@@ -598,8 +819,10 @@ function describe(state: RunState, pid: number | null): string {
 /** The stack's view of itself once all three parts are recorded. */
 function endpointsOf(state: StackState): StackEndpoints | null {
   if (!state.postgres || !state.toxiproxy || !state.target) return null;
+  const more = state.moreTargets ?? [];
   return {
-    targetUrl: targetUrl(state.target.port),
+    targetUrl: targetUrl(more.length > 0 && state.targetPort !== undefined ? state.targetPort : state.target.port),
+    ...(more.length > 0 ? { targetInstanceUrls: [state.target, ...more].map((t) => targetUrl(t.port)) } : {}),
     toxiproxyUrl: toxiproxyUrl(state.toxiproxy.port),
     databaseUrl: directDatabaseUrl(state.postgres),
     proxies: { ...state.toxiproxy.proxies },
@@ -651,15 +874,21 @@ function normalizeConfig(config: TargetConfig): TargetConfig {
     const value = config.env[key];
     if (value !== undefined) env[key] = value;
   }
-  return { env, sabotage: [...new Set(config.sabotage)].sort() };
+  const instances = config.instances ?? 1;
+  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES) {
+    throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `instances: ${instances}`, detail: `the local stack runs 1 to ${MAX_INSTANCES} target instances` });
+  }
+  return { env, sabotage: [...new Set(config.sabotage)].sort(), ...(instances > 1 ? { instances } : {}) };
 }
 
 function sameTargetConfig(a: TargetConfig, b: TargetConfig): boolean {
   return JSON.stringify(normalizeConfig(a)) === JSON.stringify(normalizeConfig(b));
 }
 
-function describeConfigChange(from: TargetConfig, to: TargetConfig): string {
+function describeConfigChange(from: TargetConfig, to: TargetConfig, portChanged = false): string {
   const parts: string[] = [];
+  if ((from.instances ?? 1) !== (to.instances ?? 1)) parts.push(`instances ${from.instances ?? 1} → ${to.instances ?? 1}`);
+  if (portChanged) parts.push('port');
   const sabotage = (c: TargetConfig): string => c.sabotage.join(',') || 'none';
   if (sabotage(from) !== sabotage(to)) parts.push(`sabotage ${sabotage(from)} → ${sabotage(to)}`);
   const keys = new Set([...Object.keys(from.env), ...Object.keys(to.env)]);

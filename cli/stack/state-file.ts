@@ -15,7 +15,7 @@ export const STACK_STATE_VERSION = 1;
 
 const ProxyEndpointSchema = z.object({ name: z.string(), listen: z.string(), upstream: z.string() });
 
-export const TargetConfigSchema = z.object({ env: z.record(z.string(), z.string()), sabotage: z.array(z.string()) });
+export const TargetConfigSchema = z.object({ env: z.record(z.string(), z.string()), sabotage: z.array(z.string()), instances: z.number().int().min(2).optional() });
 
 /** A cluster chaosctl created with initdb and removes on `down`. */
 const ThrowawayPostgresSchema = z.object({
@@ -51,6 +51,12 @@ const TargetStateSchema = z.object({
   proxyEnv: z.record(z.string(), z.string()),
 });
 
+/** HAProxy in front of the instances when there are several; it listens on the stack's target port. */
+const HaproxyStateSchema = z.object({ binary: z.string(), pid: z.number().int(), port: z.number().int(), configFile: z.string(), logFile: z.string(), backends: z.array(z.number().int()) });
+
+/** The instances' shared rate-limit store when there are several. */
+const RedisStateSchema = z.object({ binary: z.string(), pid: z.number().int(), port: z.number().int(), logFile: z.string() });
+
 const SimStateSchema = z.object({ pid: z.number().int(), port: z.number().int(), logFile: z.string() });
 
 const SecretsSchema = z.object({
@@ -59,6 +65,8 @@ const SecretsSchema = z.object({
   yookassaSecretKey: z.string(),
   cryptopayToken: z.string(),
   controlToken: z.string(),
+  /** Telegram's X-Telegram-Bot-Api-Secret-Token for webhook mode (several instances); added on first need. */
+  webhookSecret: z.string().optional(),
 });
 
 export const StackStateSchema = z.object({
@@ -68,7 +76,12 @@ export const StackStateSchema = z.object({
   /** Each part is written as soon as it runs, so a failed `up` leaves enough for `down`. */
   postgres: z.discriminatedUnion('kind', [ThrowawayPostgresSchema, ExternalPostgresSchema]).optional(),
   toxiproxy: ToxiproxyStateSchema.optional(),
+  /** Instance 1 of the target (the only one unless instances > 1). */
   target: TargetStateSchema.optional(),
+  /** Instances 2…N when the target runs as several. */
+  moreTargets: z.array(TargetStateSchema).optional(),
+  haproxy: HaproxyStateSchema.optional(),
+  redis: RedisStateSchema.optional(),
   /** Generated once per stack; shared by the simulators and the target. */
   secrets: SecretsSchema.optional(),
   /** The target's port, reserved before the simulators start (they deliver webhooks to it). */
@@ -83,6 +96,8 @@ export type PostgresState = NonNullable<StackState['postgres']>;
 export type ToxiproxyState = z.infer<typeof ToxiproxyStateSchema>;
 export type TargetState = z.infer<typeof TargetStateSchema>;
 export type SimState = z.infer<typeof SimStateSchema>;
+export type HaproxyState = z.infer<typeof HaproxyStateSchema>;
+export type RedisState = z.infer<typeof RedisStateSchema>;
 
 export function stackStateFile(dir: string = stateDir()): string {
   return path.join(dir, 'stack.json');

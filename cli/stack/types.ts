@@ -19,8 +19,10 @@ export interface ProxyEndpoint {
 
 /** Everything a run needs to reach the stack. Addresses are always on 127.0.0.1. */
 export interface StackEndpoints {
-  /** Base URL of the target's HTTP side, e.g. http://127.0.0.1:41234 */
+  /** Base URL of the target's HTTP side, e.g. http://127.0.0.1:41234 (HAProxy when the target runs as several instances). */
   targetUrl: string;
+  /** With instances > 1: each instance's own base URL, instance 1 first (faults, actions and probes that name one instance). */
+  targetInstanceUrls?: string[];
   /** Base URL of the Toxiproxy API, e.g. http://127.0.0.1:8474 */
   toxiproxyUrl: string;
   /** Direct connection string to PostgreSQL (the harness's own checks; never through the proxy). */
@@ -40,6 +42,8 @@ export interface TargetConfig {
   env: Record<string, string>;
   /** Sabotage switches to turn on (test-only; see docs/sabotage.md). */
   sabotage: string[];
+  /** Target processes (default 1). More than one share PostgreSQL and a Redis, and get every request through HAProxy. */
+  instances?: number;
 }
 
 export interface ServiceStatus {
@@ -71,5 +75,6 @@ export interface StackProvider {
   status(): Promise<ServiceStatus[]>;
   /** Endpoints of a running stack, or null when there is none. */
   endpoints(): Promise<StackEndpoints | null>;
-  service(name: ServiceName): ServiceControl;
+  /** `instance` (1-based) picks one target process when the target runs as several; without it a fault hits them all. */
+  service(name: ServiceName, instance?: number): ServiceControl;
 }

@@ -25,14 +25,43 @@ type PaymentForCredit = { user_id: string; amount: string; status: string };
  * connection dies; if the first attempt had committed, the retry answers
  * 'already'. Throws PaymentStateError unless the payment has succeeded.
  *
+ * Within one process, calls for the same payment also take turns on a
+ * local lock first: a burst of duplicates then holds one pool connection
+ * instead of several queued on the same row lock. That lock means nothing to
+ * a second process; the row lock and the unique ledger insert are what keep
+ * several instances (B3/B4 scale-out) to one credit.
+ *
  * Sabotage `ledger-idempotency`: no lock, and the balance is raised whether
  * or not the ledger insert happened. The ledger still shows one credit, the
  * balance shows one per call: users.balance no longer equals the ledger sum.
+ *
+ * Sabotage `credit-local-lock`: the local lock is all there is. A plain read
+ * ("is there a credit?") decides, with no row lock, and the balance is raised
+ * whenever that read found none. Sequential duplicates and duplicates inside
+ * one process still see the first credit; two processes reading at the same
+ * moment both find none and both raise the balance.
  */
 export function creditPayment(db: Db, paymentId: number): Promise<CreditResult> {
   if (db.sabotage.has('ledger-idempotency')) return withTransaction(db.pool, (client) => creditWithoutGuard(client, paymentId));
   if (db.sabotage.has('credit-race')) return withTransaction(db.pool, (client) => creditCheckThenAct(client, paymentId));
-  return retryOnceIfConnectionDied(db, () => withTransaction(db.pool, (client) => creditOnce(client, paymentId)));
+  if (db.sabotage.has('credit-local-lock')) return inTurn(paymentId, () => withTransaction(db.pool, (client) => creditCheckThenAct(client, paymentId)));
+  return inTurn(paymentId, () => retryOnceIfConnectionDied(db, () => withTransaction(db.pool, (client) => creditOnce(client, paymentId))));
+}
+
+/** The tail of the queue of credits per payment id in this process. */
+const creditQueues = new Map<number, Promise<unknown>>();
+
+/** Runs `work` after every earlier call for the same payment in this process has settled. */
+export function inTurn<T>(paymentId: number, work: () => Promise<T>): Promise<T> {
+  const before = creditQueues.get(paymentId) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const tail = mine.catch(() => undefined);
+  creditQueues.set(paymentId, tail);
+  // The last one out removes the entry, so the map holds only payments being credited now.
+  void tail.then(() => {
+    if (creditQueues.get(paymentId) === tail) creditQueues.delete(paymentId);
+  });
+  return mine;
 }
 
 async function creditOnce(client: pg.PoolClient, paymentId: number): Promise<CreditResult> {
@@ -71,7 +100,9 @@ async function creditWithoutGuard(client: pg.PoolClient, paymentId: number): Pro
  * ledger row. A duplicate that comes after the original committed sees the credit and
  * answers 'already'; one that arrives while the original is still in its transaction reads
  * "not yet", waits on the user's row, and raises the balance a second time (its ledger
- * insert then finds the original's row and does nothing).
+ * insert then finds the original's row and does nothing). Sabotage `credit-local-lock` runs
+ * the same credit inside the in-process queue: one process then never races itself, and
+ * only two instances crediting the same payment at once raise the balance twice.
  */
 async function creditCheckThenAct(client: pg.PoolClient, paymentId: number): Promise<CreditResult> {
   const { rows } = await client.query<PaymentForCredit>('SELECT user_id, amount, status FROM payments WHERE id = $1', [paymentId]);

@@ -28,22 +28,22 @@ const catalogue = loadCatalogue();
 const SEED_IDS = SEED_ROWS.map(([row]) => row);
 
 /**
- * The seed row a scenario belongs to: its own id (C1), or, for a variant of a row under a
- * neighbouring fault, the row's id with a letter after it (C1B: the database hangs
- * instead of stopping). Null for any other id.
+ * The seed row a scenario belongs to: its own id (C1), a variant of a row under a
+ * neighbouring fault with a letter after it (C1B: the database hangs instead of stopping),
+ * or a second scenario of a row with a word suffix (C7-RACE). Null for any other id.
  */
 function seedRowOf(id: string): string | null {
   if (SEED_IDS.includes(id)) return id;
-  const row = /^([LC]\d+)[B-Z]$/.exec(id)?.[1];
+  const row = /^([LC]\d+)[B-Z]$/.exec(id)?.[1] ?? /^(.+)-[A-Z0-9]+$/.exec(id)?.[1];
   return row !== undefined && SEED_IDS.includes(row) ? row : null;
 }
 
-test('one scenario per seed row L1–L11 and C1–C11, each covering its own row; variants (C1B) cover the row they vary', () => {
+test('one scenario per seed row (L1–L11, C1–C11, B3, B4), each covering its own row; variants (C1B, C7-RACE) cover the row they vary', () => {
   const ids = catalogue.map((s) => s.id);
   for (const row of SEED_IDS) assert.equal(ids.filter((id) => id === row).length, 1, `${row} has its scenario`);
   for (const scenario of catalogue) {
     const row = seedRowOf(scenario.id);
-    assert.ok(row, `${scenario.id} is a seed row's id, or one with a letter after it (C1B)`);
+    assert.ok(row, `${scenario.id} is a seed row's id, or one with a letter or a word suffix after it (C1B, C7-RACE)`);
     assert.ok(scenario.covers.includes(row), `${scenario.id} covers its own row ${row}`);
   }
 });

@@ -227,7 +227,7 @@ test('loadConfig: defaults, every problem at once, and a masked password', () =>
       healthDbTimeoutMs: 300,
       logLevel: 'info',
       controlToken: undefined,
-      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', adminIds: [], throttlePerMinute: 30, fsmTtlMs: 86_400_000, mode: 'polling', webhookUrl: undefined, webhookSecret: undefined },
+      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', adminIds: [], throttlePerMinute: 30, throttleWindowMs: 60_000, fsmTtlMs: 86_400_000, mode: 'polling', webhookUrl: undefined, webhookSecret: undefined },
       redisUrl: undefined,
       yookassa: { apiUrl: 'https://api.yookassa.ru/v3', shopId: undefined, secretKey: undefined, allowedIps: undefined },
       cryptopay: { apiUrl: 'https://pay.crypt.bot/api', token: undefined },

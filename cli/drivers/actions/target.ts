@@ -17,7 +17,16 @@ export function resolveSlot(slot: string, now: Date = new Date()): Date {
 }
 
 export function describeAction(spec: TargetActionSpec): string {
-  return `run job ${spec.job} now${spec.slot ? ` for slot ${spec.slot}` : ''} (through /_control)`;
+  return `run job ${spec.job} now${spec.slot ? ` for slot ${spec.slot}` : ''}${spec.instance ? ` on target instance ${spec.instance}` : ''} (through /_control)`;
+}
+
+/** The endpoints with targetUrl pointing at one instance; unchanged without an instance number. */
+export function instanceEndpoints(endpoints: StackEndpoints, instance: number | undefined): StackEndpoints {
+  if (instance === undefined) return endpoints;
+  const urls = endpoints.targetInstanceUrls ?? [endpoints.targetUrl];
+  const url = urls[instance - 1];
+  if (url === undefined) throw new Error(`target instance ${instance} does not exist: the target runs ${urls.length} instance${urls.length === 1 ? '' : 's'}`);
+  return { ...endpoints, targetUrl: url };
 }
 
 type ActionResult = Pick<ActionRecord, 'outcome' | 'detail' | 'error'>;
@@ -26,7 +35,7 @@ type ActionResult = Pick<ActionRecord, 'outcome' | 'detail' | 'error'>;
 export async function runTargetAction(spec: TargetActionSpec, endpoints: StackEndpoints): Promise<ActionResult> {
   const body = spec.slot ? { slot: resolveSlot(spec.slot).toISOString() } : {};
   try {
-    const answer = (await controlRequest(endpoints, { method: 'POST', path: `/_control/jobs/${spec.job}/run`, body }, toMs(spec.timeout), 'a target action')) as {
+    const answer = (await controlRequest(instanceEndpoints(endpoints, spec.instance), { method: 'POST', path: `/_control/jobs/${spec.job}/run`, body }, toMs(spec.timeout), 'a target action')) as {
       outcome?: unknown;
       detail?: unknown;
     } | null;

@@ -10,19 +10,24 @@ const WORDS: Record<ServiceFaultSpec['action'], string> = {
   kill: 'killed (SIGKILL)',
 };
 
+/** "target instance 2" for a fault on one instance; the service name otherwise. */
+function label(spec: ServiceFaultSpec): string {
+  return spec.instance === undefined ? spec.service : `${spec.service} instance ${spec.instance}`;
+}
+
 function wrap(operation: string, spec: ServiceFaultSpec, error: unknown): ChaosError {
   if (error instanceof ChaosError && error.code !== 'CHAOSCTL_E_DRIVER') return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new ChaosError('CHAOSCTL_E_DRIVER', { driver: 'service', operation, target: spec.service, detail }, { cause: error });
+  return new ChaosError('CHAOSCTL_E_DRIVER', { driver: 'service', operation, target: label(spec), detail }, { cause: error });
 }
 
 export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
   describe(spec) {
-    return `${spec.service} ${WORDS[spec.action]}`;
+    return `${label(spec)} ${WORDS[spec.action]}`;
   },
 
   async inject(_step, spec, ctx) {
-    const service = ctx.stack.service(spec.service);
+    const service = ctx.stack.service(spec.service, spec.instance);
     try {
       await service[spec.action]();
     } catch (error) {
@@ -33,7 +38,7 @@ export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
   async revert(_step, spec, ctx) {
     // Whatever the action left (stopped, frozen, killed, half-restarted), the way back is the same.
     try {
-      await ctx.stack.service(spec.service).ensureRunning();
+      await ctx.stack.service(spec.service, spec.instance).ensureRunning();
     } catch (error) {
       throw wrap('bring back', spec, error);
     }

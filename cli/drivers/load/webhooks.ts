@@ -134,6 +134,7 @@ function describe(spec: WebhooksLoadSpec): string {
   const shares = [
     spec.duplicates > 0 ? `${Math.round(spec.duplicates * 100)}% duplicates${spec.concurrentDuplicates ? ' sent at the same moment as their original' : ''}` : '',
     spec.forgeries > 0 ? `${Math.round(spec.forgeries * 100)}% forged${spec.forgeryKinds ? `: ${spec.forgeryKinds.join(', ')} in turn` : ''}` : '',
+    spec.copiesAtOnce > 1 ? `each genuine one sent ${spec.copiesAtOnce}× at once` : '',
   ].filter(Boolean);
   const users = payingUsers(spec);
   const whose = users.length > 0 ? `, paid for virtual users ${users[0]}–${users[users.length - 1]}` : '';
@@ -243,14 +244,15 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
 
     /**
      * userId: whose new payment this is; null for a duplicate, which repeats an earlier one.
-     * copies: duplicates of this genuine notification to send at once, right behind it
+     * concurrentCopies: duplicates of this genuine notification to send at once, right behind it
      * (concurrentDuplicates), so they reach the target while it is still crediting the original.
      */
-    const deliver = async (kind: DeliveryKind, userId: number | null, copies = 0): Promise<void> => {
+    const deliver = async (kind: DeliveryKind, userId: number | null, concurrentCopies = 0): Promise<void> => {
       tally.sent();
       let providerId: string;
       let deliveryId: string;
       let paymentId: number | null = null;
+      let atOnce: Promise<string[]> = Promise.resolve([]);
       try {
         if (kind === 'duplicate') {
           if (!latestPaid) throw new Error('no genuine notification to duplicate yet');
@@ -264,10 +266,13 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
           if (kind === 'genuine') {
             deliveryId = await sim.pay(providerId);
             latestPaid = { providerId };
-            for (let copy = 0; copy < copies; copy += 1) {
+            for (let copy = 0; copy < concurrentCopies; copy += 1) {
               tally.sent();
               track(resend(providerId));
             }
+            // The copies are asked for at once, while the original is still in flight.
+            const paid = providerId;
+            atOnce = Promise.all(Array.from({ length: spec.copiesAtOnce - 1 }, () => sim.duplicate(paid)));
           } else {
             forgedPayments.push(payment.paymentId);
             const kinds = spec.forgeryKinds;
@@ -281,10 +286,22 @@ export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
         count('setup_error');
         return;
       }
-      const attempt = await firstAttempt(providerId, deliveryId);
-      const outcome = classifyDelivery(kind, attempt ? attempt.status : null);
+      const copyIds = await atOnce.catch(() => null);
+      const answer = async (id: string, as: DeliveryKind): Promise<WebhookOutcome> => {
+        const attempt = await firstAttempt(providerId, id);
+        const outcome = classifyDelivery(as, attempt ? attempt.status : null);
+        count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
+        return outcome;
+      };
+      const [outcome] = await Promise.all([
+        answer(deliveryId, kind),
+        ...(copyIds ?? []).map((id) => {
+          tally.sent();
+          return answer(id, 'duplicate');
+        }),
+      ]);
+      if (copyIds === null) count('setup_error');
       if (outcome === 'credited_200' && paymentId !== null) answeredGenuine.push(paymentId);
-      count(outcome, attempt && attempt.status !== null ? attempt.latency_ms : undefined);
     };
 
     const scheduler = (async () => {

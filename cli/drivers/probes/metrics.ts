@@ -36,14 +36,32 @@ export function sumMetric(series: readonly Series[], metric: string, labels: Rec
   return matching.length === 0 ? null : matching.reduce((sum, s) => sum + s.value, 0);
 }
 
+/**
+ * Which base URLs one sample scrapes: the named instance; every instance when
+ * the target runs as several (HAProxy would hand each scrape to a different
+ * one, and a counter read that way jumps between processes); else the target.
+ */
+export function scrapeUrls(spec: Pick<MetricsProbeSpec, 'instance'>, endpoints: ProbeContext['endpoints']): string[] {
+  const instances = endpoints.targetInstanceUrls ?? [endpoints.targetUrl];
+  if (spec.instance === undefined) return instances;
+  const url = instances[spec.instance - 1];
+  if (url === undefined) throw new Error(`target instance ${spec.instance} does not exist: the target runs ${instances.length}`);
+  return [url];
+}
+
 export async function sampleMetrics(spec: MetricsProbeSpec, ctx: ProbeContext): Promise<ProbeSample> {
   const timeoutMs = toMs(spec.timeout);
   const tMs = ctx.clock.now();
   try {
-    const { status, body } = await getText(new URL(spec.path, ctx.endpoints.targetUrl), timeoutMs);
+    const urls = scrapeUrls(spec, ctx.endpoints);
+    const answers = await Promise.all(urls.map((base) => getText(new URL(spec.path, base), timeoutMs)));
     const latencyMs = roundMs(ctx.clock.now() - tMs);
-    if (status !== 200) return { tMs, ok: false, status, latencyMs, error: `metrics answered ${status}` };
-    const value = sumMetric(parsePrometheus(body), spec.metric, spec.labels);
+    const bad = answers.find((a) => a.status !== 200);
+    if (bad) return { tMs, ok: false, status: bad.status, latencyMs, error: `metrics answered ${bad.status}` };
+    const status = 200;
+    // The sum over instances; an instance without the series adds nothing, but one of them must have it.
+    const values = answers.map((a) => sumMetric(parsePrometheus(a.body), spec.metric, spec.labels));
+    const value = values.every((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
     if (value === null) return { tMs, ok: false, status, latencyMs, error: `no series ${spec.metric} matching ${JSON.stringify(spec.labels)}` };
     return { tMs, ok: true, status, latencyMs, value: spec.since === 'run' ? sinceRunStart(ctx, spec.name, value) : value };
   } catch (error) {
