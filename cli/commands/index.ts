@@ -1,5 +1,6 @@
 /** Registers every chaosctl command on the program. Commands are thin: parse, wire, set process.exitCode. */
 import type { Command } from 'commander';
+import { register as registerImages } from './images.ts';
 import { register as registerList } from './list.ts';
 import { register as registerProve } from './prove.ts';
 import { register as registerRun } from './run.ts';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerList(program);
   registerStack(program);
+  registerImages(program);
 }
