@@ -95,7 +95,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where run folders with journal, JUnit and HTML go', DEFAULT_OUT_DIR)
     .option('--profile <name>', 'lay this profile over every scenario that declares it, e.g. full: the seed\'s full size and durations')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
-    .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--stack <mode>', 'stack provider: local (child processes) or docker (containers through Dockerode)', 'local')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard (the default when not on a terminal or in CI)')

@@ -23,7 +23,7 @@ function guarded<A extends unknown[]>(action: (...args: A) => Promise<number>): 
   };
 }
 
-const stackOption = ['--stack <mode>', 'stack provider: local (child processes)', 'local'] as const;
+const stackOption = ['--stack <mode>', 'stack provider: local (child processes) or docker (containers through Dockerode)', 'local'] as const;
 
 export function register(program: Command): void {
   program
