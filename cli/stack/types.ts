@@ -60,6 +60,8 @@ export interface ServiceControl {
   isRunning(): Promise<boolean>;
   /** Bring the service back to running from whatever state a fault left: resume if paused, start if stopped. */
   ensureRunning(): Promise<void>;
+  /** The last operation this control carried out, in the provider's own terms ("container x: docker stop"), when it has such terms. */
+  readonly lastOperation?: string;
 }
 
 export interface StackProvider {
@@ -72,4 +74,6 @@ export interface StackProvider {
   /** Endpoints of a running stack, or null when there is none. */
   endpoints(): Promise<StackEndpoints | null>;
   service(name: ServiceName): ServiceControl;
+  /** The last lines of each service's output, secrets masked, for the journal of a run that errored (providers that can). */
+  logTails?(lines?: number): Promise<Record<string, string>>;
 }

@@ -28,14 +28,17 @@ export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
     } catch (error) {
       throw wrap(spec.action, spec, error);
     }
+    return service.lastOperation;
   },
 
   async revert(_step, spec, ctx) {
     // Whatever the action left (stopped, frozen, killed, half-restarted), the way back is the same.
+    const service = ctx.stack.service(spec.service);
     try {
-      await ctx.stack.service(spec.service).ensureRunning();
+      await service.ensureRunning();
     } catch (error) {
       throw wrap('bring back', spec, error);
     }
+    return service.lastOperation;
   },
 };

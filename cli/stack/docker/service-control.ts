@@ -32,6 +32,7 @@ export class DockerServiceControl implements ServiceControl {
   private readonly docker: Docker;
   private readonly service: ServiceName;
   private readonly load: () => Promise<ServiceContainer>;
+  private last: string | undefined;
 
   constructor(docker: Docker, service: ServiceName, load: () => Promise<ServiceContainer>) {
     this.docker = docker;
@@ -39,10 +40,13 @@ export class DockerServiceControl implements ServiceControl {
     this.load = load;
   }
 
-  /** "container chaosctl-1a2b3c4d-postgres: docker stop", for the journal. */
-  async describeOperation(action: keyof typeof DOCKER_OPERATION): Promise<string> {
-    const { name } = await this.load();
-    return `container ${name}: ${DOCKER_OPERATION[action]}`;
+  /** "container chaosctl-1a2b3c4d-postgres: docker stop at 2026-12-04T18:40:01.123Z", for the journal. */
+  get lastOperation(): string | undefined {
+    return this.last;
+  }
+
+  private did(c: ServiceContainer, operation: string, at: Date): void {
+    this.last = `container ${c.name}: ${operation} at ${at.toISOString()}`;
   }
 
   async stop(): Promise<void> {
@@ -50,7 +54,9 @@ export class DockerServiceControl implements ServiceControl {
     const now = await containerState(this.docker, c.name);
     if (now.state === 'missing' || now.state === 'stopped') return;
     if (now.state === 'paused') await this.docker.getContainer(c.name).unpause();
+    const at = new Date();
     await ignoreNotModified(this.docker.getContainer(c.name).stop());
+    this.did(c, DOCKER_OPERATION.stop, at);
   }
 
   async start(): Promise<void> {
@@ -62,7 +68,9 @@ export class DockerServiceControl implements ServiceControl {
     const now = await containerState(this.docker, c.name);
     if (now.state === 'paused') await this.docker.getContainer(c.name).unpause();
     if (now.state === 'missing') await c.create();
+    const at = new Date();
     await this.docker.getContainer(c.name).restart();
+    this.did(c, DOCKER_OPERATION.restart, at);
     await this.ready(c);
   }
 
@@ -71,12 +79,17 @@ export class DockerServiceControl implements ServiceControl {
     const now = await containerState(this.docker, c.name);
     if (now.state === 'paused') return;
     if (now.state !== 'running') throw new Error(`container ${c.name} is ${now.state}; only a running container can be paused`);
+    const at = new Date();
     await this.docker.getContainer(c.name).pause();
+    this.did(c, DOCKER_OPERATION.pause, at);
   }
 
   async resume(): Promise<void> {
     const c = await this.load();
-    if ((await containerState(this.docker, c.name)).state === 'paused') await this.docker.getContainer(c.name).unpause();
+    if ((await containerState(this.docker, c.name)).state !== 'paused') return;
+    const at = new Date();
+    await this.docker.getContainer(c.name).unpause();
+    this.did(c, 'docker unpause', at);
   }
 
   async kill(): Promise<void> {
@@ -84,7 +97,9 @@ export class DockerServiceControl implements ServiceControl {
     const now = await containerState(this.docker, c.name);
     if (now.state === 'missing' || now.state === 'stopped') return;
     if (now.state === 'paused') await this.docker.getContainer(c.name).unpause();
+    const at = new Date();
     await ignoreNotModified(this.docker.getContainer(c.name).kill({ signal: 'SIGKILL' }));
+    this.did(c, DOCKER_OPERATION.kill, at);
     const down = await waitUntil(async () => (await containerState(this.docker, c.name)).state === 'stopped', 10_000, 50);
     if (!down) throw new Error(`container ${c.name} still runs after SIGKILL`);
   }
@@ -102,20 +117,26 @@ export class DockerServiceControl implements ServiceControl {
   async ensureRunning(): Promise<void> {
     const c = await this.load();
     const now = await containerState(this.docker, c.name);
+    const at = new Date();
     switch (now.state) {
       case 'running':
         // Running but maybe not answering yet (just restarted by a fault): wait for it.
-        return this.ready(c);
+        this.did(c, 'already running (no docker operation)', at);
+        break;
       case 'paused':
         await this.docker.getContainer(c.name).unpause();
-        return this.ready(c);
+        this.did(c, 'docker unpause', at);
+        break;
       case 'stopped':
         await ignoreNotModified(this.docker.getContainer(c.name).start());
-        return this.ready(c);
+        this.did(c, 'docker start', at);
+        break;
       case 'missing':
         await (await c.create()).start();
-        return this.ready(c);
+        this.did(c, 'docker create + docker start (it had been removed)', at);
+        break;
     }
+    await this.ready(c);
   }
 
   private async ready(c: ServiceContainer): Promise<void> {
