@@ -1,5 +1,6 @@
 /** Registers every chaosctl command on the program. Commands are thin: parse, wire, set process.exitCode. */
 import type { Command } from 'commander';
+import { register as registerDoctor } from './doctor.ts';
 import { register as registerImages } from './images.ts';
 import { register as registerList } from './list.ts';
 import { register as registerProve } from './prove.ts';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerList(program);
   registerStack(program);
   registerImages(program);
+  registerDoctor(program);
 }
