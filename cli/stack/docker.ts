@@ -62,8 +62,12 @@ export class DockerStack implements StackProvider {
     // Recorded before any container exists, so `down` can find whatever a failed `up` leaves.
     await writeDockerState(dir, state);
     const who: ContainerIdentity = { stackId: state.stackId, stateDir: dir };
-    for (const spec of containerSpecs(state.ports, state.secrets, state.target)) {
-      await this.ensureContainer(who, spec, images[spec.image], progress);
+    const specs = containerSpecs(state.ports, state.secrets, state.target);
+    const bring = (spec: ContainerSpec): Promise<void> => this.ensureContainer(who, spec, images[spec.image], progress);
+    // PostgreSQL and the simulators depend on nothing: they start together (each Node one spends seconds compiling).
+    await Promise.all(specs.filter((s) => s.service !== 'toxiproxy' && s.service !== 'target').map(bring));
+    for (const spec of specs.filter((s) => s.service === 'toxiproxy' || s.service === 'target')) {
+      await bring(spec);
       if (spec.service === 'toxiproxy') await this.syncProxies(state, progress);
     }
     // Answering is not ready: the target migrates and starts its scheduler after it listens.

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -64,10 +64,30 @@ export function shortHash(parts: ReadonlyArray<string | Buffer>): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-async function fileHash(file: string): Promise<string> {
+/**
+ * sha256 of a file's bytes. The Node binary is ~100 MB and is hashed on every
+ * docker-mode start, so hashes are remembered per path, size and mtime.
+ */
+async function fileHash(file: string, env: Env = process.env): Promise<string> {
+  const info = await stat(file);
+  const key = `${path.resolve(file)}|${info.size}|${info.mtimeMs}`;
+  const memo = path.join(cacheDir(env), 'file-hashes.json');
+  let known: Record<string, string> = {};
+  try {
+    known = JSON.parse(await readFile(memo, 'utf8')) as Record<string, string>;
+  } catch {
+    known = {};
+  }
+  const remembered = known[key];
+  if (remembered) return remembered;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const digest = hash.digest('hex');
+  await mkdir(path.dirname(memo), { recursive: true });
+  // Entries of files that are gone (or changed) are dropped, so the memo stays small.
+  const kept = Object.entries(known).filter(([k]) => existsSync(k.split('|')[0] ?? '') && !k.startsWith(`${path.resolve(file)}|`));
+  await writeFile(memo, JSON.stringify(Object.fromEntries([...kept, [key, digest]])));
+  return digest;
 }
 
 export function baseTag(): string {
