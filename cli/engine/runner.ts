@@ -311,6 +311,7 @@ async function runTimeline(
       pid: process.pid,
       state: 'applying',
       since: new Date().toISOString(),
+      stackMode: options.stack.mode,
     });
     let reverting: Promise<void> | null = null;
     const revert = (): Promise<void> =>
