@@ -14,7 +14,8 @@ import path from 'node:path';
 import { isolatedEnv, runCli, spawnCli } from './cli.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { canConnect } from '../../cli/stack/postgres-cluster.ts';
-import { daemonAnswers, DOCKERD_COMMAND, dockerClient } from '../../cli/stack/docker/client.ts';
+import { daemonAnswers, DOCKERD_COMMAND, dockerClient, STACK_LABEL } from '../../cli/stack/docker/client.ts';
+import { baseTag, imageExists } from '../../cli/stack/docker/images.ts';
 import { containerName, containerState, STATE_DIR_LABEL } from '../../cli/stack/docker/containers.ts';
 import { readDockerState } from '../../cli/stack/docker/state.ts';
 
@@ -106,5 +107,29 @@ test('docker mode: after a SIGKILL with the container stopped, `recover --stack 
     assert.equal((await runCli(['status', '--stack', 'docker'], env)).code, 0);
   } finally {
     await downAndCheckEmpty(env);
+  }
+});
+
+test('docker mode: `down` removes the containers its state folder created, even with the state file lost, and nothing else', { skip, timeout: 120_000 }, async () => {
+  const { env, stateDir } = isolatedEnv();
+  const other = `${stateDir}-someone-else`;
+  const image = baseTag();
+  assert.equal(await imageExists(docker, image), true, `${image} is built (chaosctl images build)`);
+  const make = (name: string, labels: Record<string, string>) =>
+    docker.createContainer({ name, Image: image, Cmd: ['sleep', '60'], Labels: labels, HostConfig: { NetworkMode: 'host' } });
+  const suffix = Date.now().toString(36);
+  const ours = await make(`chaosctl-lost-${suffix}`, { [STACK_LABEL]: 'lost0000', [STATE_DIR_LABEL]: stateDir });
+  const theirs = await make(`chaosctl-theirs-${suffix}`, { [STACK_LABEL]: 'other000', [STATE_DIR_LABEL]: other });
+  const unlabelled = await make(`not-chaosctl-${suffix}`, {});
+  try {
+    await ours.start();
+    const down = await runCli(['down', '--stack', 'docker'], env);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, new RegExp(`leftover container chaosctl-lost-${suffix}: removed`));
+    assert.equal((await containerState(docker, `chaosctl-lost-${suffix}`)).state, 'missing');
+    assert.equal((await containerState(docker, `chaosctl-theirs-${suffix}`)).state, 'stopped', "another state folder's container is left alone");
+    assert.equal((await containerState(docker, `not-chaosctl-${suffix}`)).state, 'stopped', 'an unlabelled container is left alone');
+  } finally {
+    for (const c of [ours, theirs, unlabelled]) await c.remove({ force: true }).catch(() => undefined);
   }
 });
