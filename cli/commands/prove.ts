@@ -126,7 +126,7 @@ export function register(program: Command): void {
     .option('--profile <name>', 'lay this profile over every scenario that declares it (e.g. full)')
     .option('--out <dir>', 'where the run folder with every journal and report goes', DEFAULT_OUT_DIR)
     .option('--baseline <run-folder>', 'reuse the healthy runs in this run folder (e.g. of `run --all` in the same checkout) instead of running each scenario healthy again; only an identical scenario\'s unsabotaged journal is used')
-    .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--stack <mode>', 'stack provider: local (child processes) or docker (containers through Dockerode)', 'local')
     .option('--instances <n>', 'run the target as N processes behind HAProxy (1–4), overriding each scenario\'s target.instances')
     .option('--keep-stack', 'leave a stack this command started running afterwards')
     .option('--json', 'print the proof table as JSON on stdout')

@@ -143,7 +143,7 @@ export function register(program: Command): void {
     .option('--profile <name>', 'lay this profile over every scenario that declares it, e.g. full: the seed\'s full size and durations')
     .option('--baseline <run>', 'compare each scenario\'s key figures with this run (a run id under --out, or a run folder) instead of its previous run')
     .option('--sabotage <switches>', 'TEST ONLY: start the target with these sabotage switches (comma-separated; see docs/sabotage.md)')
-    .option('--stack <mode>', 'stack provider: local (child processes)', 'local')
+    .option('--stack <mode>', 'stack provider: local (child processes) or docker (containers through Dockerode)', 'local')
     .option('--instances <n>', 'run the target as N processes behind HAProxy (1–4), overriding each scenario\'s target.instances')
     .option('--keep-stack', 'leave a stack this run started running afterwards (a stack that was already up is always left up)')
     .option('--json', 'print a machine-readable summary on stdout')

@@ -92,7 +92,10 @@ export async function withSession<T>(options: SessionOptions, body: (session: Se
           for (const [i, url] of endpoints.targetInstanceUrls.entries()) services[`target instance ${i + 1}`] = url;
         }
         for (const p of Object.values(endpoints.proxies)) services[`proxy ${p.name}`] = `${p.listen} → ${p.upstream}`;
-        return runScenario({ loaded, runId, stack, endpoints, bus, ledger, signal: interrupt.signal, sabotage, chaosctlVersion: VERSION, services });
+        const journal = await runScenario({ loaded, runId, stack, endpoints, bus, ledger, signal: interrupt.signal, sabotage, chaosctlVersion: VERSION, services });
+        // An errored run has no verdict; what the services printed last is the first thing to read.
+        if (journal.status === 'error' && stack.logTails) journal.stackLogs = await stack.logTails().catch(() => undefined);
+        return journal;
       },
     };
     const value = await body(session);

@@ -14,8 +14,7 @@ export function say(line: string): void {
 }
 
 export function parseStackMode(value: string): StackMode {
-  if (value === 'local') return value;
-  if (value === 'docker') throw new ChaosError('CHAOSCTL_E_USAGE', { detail: 'the docker stack mode is not built yet; use --stack local' });
+  if (value === 'local' || value === 'docker') return value;
   throw new ChaosError('CHAOSCTL_E_USAGE', { detail: `--stack must be local or docker, not "${value}"` });
 }
 

@@ -57,7 +57,7 @@ async function underRunLock<T>(command: 'up' | 'down' | 'recover', dir: string, 
   }
 }
 
-const stackOption = ['--stack <mode>', 'stack provider: local (child processes)', 'local'] as const;
+const stackOption = ['--stack <mode>', 'stack provider: local (child processes) or docker (containers through Dockerode)', 'local'] as const;
 const waitOption = ['--wait [seconds]', `while a run uses the stack, wait for it to end (default ${DEFAULT_WAIT_S} s, at most ${MAX_LOCK_WAIT_S}) instead of refusing`] as const;
 const lockNote = '\nWhile a run uses the stack this command refuses (CHAOSCTL_E_RUN_ACTIVE, exit 3); --wait waits for the run to end instead.\n';
 

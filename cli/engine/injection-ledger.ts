@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosError } from './errors.ts';
 import type { FaultSpec } from './scenario-schema.ts';
+import type { StackMode } from '../stack/types.ts';
 
 export interface LedgerEntry {
   /** Unique per injection: runId + step. */
@@ -21,6 +22,8 @@ export interface LedgerEntry {
   /** applying: written, maybe half applied; applied: in place. Both need a revert. */
   state: 'applying' | 'applied';
   since: string;
+  /** The stack mode it was applied on, so a run in the other mode leaves it alone; absent means local. */
+  stackMode?: StackMode;
 }
 
 interface LedgerFile {

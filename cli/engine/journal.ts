@@ -71,6 +71,10 @@ export interface FaultRecord {
   revertedMs: number | null;
   injectError?: string;
   revertError?: string;
+  /** What the inject did in the stack's own terms, when the provider names it ("container x: docker stop at …"). */
+  injectDetail?: string;
+  /** Likewise for the revert ("container x: docker start at …"). */
+  revertDetail?: string;
 }
 
 /** A one-shot action step (e.g. run a scheduled job now) and how it ended. */
@@ -213,4 +217,6 @@ export interface Journal {
   /** One sample per probe named by a `final` expectation, taken after every fault was reverted. */
   finalSamples: Record<string, ProbeSample>;
   events: JournalEvent[];
+  /** The last lines of each container's output when the run errored (docker stack; secrets masked). */
+  stackLogs?: Record<string, string>;
 }

@@ -30,7 +30,11 @@ export interface RecoverOptions {
 
 export async function recover(stack: StackProvider, ledger: InjectionLedger, options: RecoverOptions = {}): Promise<RecoverReport> {
   const progress = options.progress ?? (() => {});
-  const entries = ledger.read().filter((e) => !options.onlyOrphans || (e.pid !== process.pid && !isAlive(e.pid)));
+  // A fault applied on the other mode's stack is that stack's to revert (both share one state folder).
+  const entries = ledger
+    .read()
+    .filter((e) => (e.stackMode ?? 'local') === stack.mode)
+    .filter((e) => !options.onlyOrphans || (e.pid !== process.pid && !isAlive(e.pid)));
   const report: RecoverReport = { reverted: [], settled: [], failed: [], backstop: [], stackRunning: false };
   const endpoints = await stack.endpoints();
   if (!endpoints) {

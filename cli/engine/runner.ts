@@ -330,17 +330,19 @@ async function runTimeline(
       pid: process.pid,
       state: 'applying',
       since: new Date().toISOString(),
+      stackMode: options.stack.mode,
     });
     let reverting: Promise<void> | null = null;
     const revert = (): Promise<void> =>
       (reverting ??= (async () => {
         record.revertStartedMs = clock.now();
         try {
-          await driver.revert(step.name, spec, faultCtx);
+          const detail = await driver.revert(step.name, spec, faultCtx);
           record.revertedMs = clock.now();
+          if (detail) record.revertDetail = detail;
           ledger.remove(key);
           bus.emit('fault:reverted', { fault: record, tMs: record.revertedMs });
-          log('info', `fault ${step.name} reverted (was: ${record.description})`);
+          log('info', `fault ${step.name} reverted (was: ${record.description})${record.revertDetail ? `: ${record.revertDetail}` : ''}`);
         } catch (error) {
           record.revertError = (error as Error).message;
           problems.push(`fault ${step.name} could not be reverted (run \`chaosctl recover\`): ${record.revertError}`);
@@ -351,11 +353,12 @@ async function runTimeline(
     entry.startedMs = clock.now();
     bus.emit('step:start', { step: step.name, kind: 'fault', tMs: entry.startedMs });
     try {
-      await driver.inject(step.name, spec, faultCtx);
+      const detail = await driver.inject(step.name, spec, faultCtx);
       ledger.markApplied(key);
       record.injectedMs = clock.now();
+      if (detail) record.injectDetail = detail;
       bus.emit('fault:injected', { fault: record, tMs: record.injectedMs });
-      log('info', `fault ${step.name} in place: ${record.description}`);
+      log('info', `fault ${step.name} in place: ${record.description}${record.injectDetail ? `: ${record.injectDetail}` : ''}`);
     } catch (error) {
       record.injectError = (error as Error).message;
       entry.error = record.injectError;

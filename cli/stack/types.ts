@@ -64,6 +64,8 @@ export interface ServiceControl {
   isRunning(): Promise<boolean>;
   /** Bring the service back to running from whatever state a fault left: resume if paused, start if stopped. */
   ensureRunning(): Promise<void>;
+  /** The last operation this control carried out, in the provider's own terms ("container x: docker stop"), when it has such terms. */
+  readonly lastOperation?: string;
 }
 
 export interface StackProvider {
@@ -77,4 +79,6 @@ export interface StackProvider {
   endpoints(): Promise<StackEndpoints | null>;
   /** `instance` (1-based) picks one target process when the target runs as several; without it a fault hits them all. */
   service(name: ServiceName, instance?: number): ServiceControl;
+  /** The last lines of each service's output, secrets masked, for the journal of a run that errored (providers that can). */
+  logTails?(lines?: number): Promise<Record<string, string>>;
 }

@@ -24,6 +24,9 @@ after(() => {
     if (existsSync(path.join(stateDir, 'stack.json'))) {
       spawnSync(process.execPath, [BIN, 'down'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: stateDir }, stdio: 'ignore', timeout: 60_000 });
     }
+    if (existsSync(path.join(stateDir, 'docker-stack.json'))) {
+      spawnSync(process.execPath, [BIN, 'down', '--stack', 'docker'], { cwd: PACKAGE_ROOT, env: { ...process.env, CHAOSCTL_STATE_DIR: stateDir }, stdio: 'ignore', timeout: 60_000 });
+    }
     rmSync(root, { recursive: true, force: true });
   }
 });

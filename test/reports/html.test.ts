@@ -256,3 +256,21 @@ test('chart helpers: scales, ticks and paths', () => {
   assert.equal(latencyAxis([2, 3, 9], [200, 0]).log, false);
   assert.equal(latencyAxis([], [200, 0]).log, false);
 });
+
+test('an errored docker-mode run shows each container\'s last lines, escaped; the fault rows name the container operation', () => {
+  const journal: Journal = {
+    ...buildJournal('failed'),
+    status: 'error',
+    stackLogs: { 'chaosctl-1a2b3c4d-postgres': 'FATAL:  the database system is shutting down <b>x</b>', 'chaosctl-1a2b3c4d-target': '' },
+  };
+  const fault = journal.faults[0];
+  assert.ok(fault, 'the fixture has a fault');
+  fault.injectDetail = 'container chaosctl-1a2b3c4d-postgres: docker stop at 2026-12-04T18:51:43.849Z';
+  const html = renderHtml(journal);
+  assert.deepEqual(checkMarkup(html, 'html'), []);
+  assert.match(html, /<section id="stack-logs">/);
+  assert.match(html, /<h3>chaosctl-1a2b3c4d-postgres<\/h3><pre>FATAL: {2}the database system is shutting down &lt;b&gt;x&lt;\/b&gt;<\/pre>/);
+  assert.match(html, /<h3>chaosctl-1a2b3c4d-target<\/h3><pre>\(no output\)<\/pre>/);
+  assert.match(html, /container chaosctl-1a2b3c4d-postgres: docker stop at 2026-12-04T18:51:43\.849Z/);
+  assert.doesNotMatch(renderHtml(buildJournal('failed')), /stack-logs/, 'no section when the run kept no logs');
+});

@@ -33,14 +33,17 @@ export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
     } catch (error) {
       throw wrap(spec.action, spec, error);
     }
+    return service.lastOperation;
   },
 
   async revert(_step, spec, ctx) {
     // Whatever the action left (stopped, frozen, killed, half-restarted), the way back is the same.
+    const service = ctx.stack.service(spec.service, spec.instance);
     try {
-      await ctx.stack.service(spec.service, spec.instance).ensureRunning();
+      await service.ensureRunning();
     } catch (error) {
       throw wrap('bring back', spec, error);
     }
+    return service.lastOperation;
   },
 };

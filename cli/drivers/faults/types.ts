@@ -15,8 +15,10 @@ export interface FaultContext {
 export interface FaultDriver<S extends FaultSpec = FaultSpec> {
   /** One line for people: "latency 800 ms on proxy postgres". */
   describe(spec: S): string;
-  inject(step: string, spec: S, ctx: FaultContext): Promise<void>;
-  revert(step: string, spec: S, ctx: FaultContext): Promise<void>;
+  /** May resolve to what was done in the stack's own terms ("container x: docker stop"), for the journal. */
+  inject(step: string, spec: S, ctx: FaultContext): Promise<string | void>;
+  /** May resolve to what was done in the stack's own terms, for the journal. */
+  revert(step: string, spec: S, ctx: FaultContext): Promise<string | void>;
   /** Optional backstop that clears every fault of this kind, used by recover and teardown. */
   resetAll?(ctx: FaultContext): Promise<void>;
 }

@@ -1,0 +1,121 @@
+/**
+ * The docker stack's pure parts: image tags by content hash, the containers'
+ * configuration, and decoding Docker's multiplexed log stream. No daemon needed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { containerName, demux, specHash } from '../../cli/stack/docker/containers.ts';
+import { baseTag, recipes, recipeTag, shortHash } from '../../cli/stack/docker/images.ts';
+import { containerSpecs, proxiesFor } from '../../cli/stack/docker/services.ts';
+import type { DockerPorts } from '../../cli/stack/docker/services.ts';
+import { DockerStackStateSchema } from '../../cli/stack/docker/state.ts';
+import { newSecrets } from '../../cli/stack/simulators.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-docker-units-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const ports: DockerPorts = {
+  postgres: 5001,
+  toxiproxy: 5002,
+  target: 5003,
+  telegram: 5004,
+  yookassa: 5005,
+  cryptopay: 5006,
+  proxies: { postgres: 6001, telegram: 6002, yookassa: 6003, cryptopay: 6004 },
+};
+
+test('shortHash is stable, and the boundaries between parts count', () => {
+  assert.equal(shortHash(['a', 'b']), shortHash(['a', 'b']));
+  assert.match(shortHash(['x']), /^[0-9a-f]{16}$/);
+  assert.notEqual(shortHash(['ab', 'c']), shortHash(['a', 'bc']));
+});
+
+test('an image tag changes with the content of a file going in, not with its path', async () => {
+  const tp = file('toxiproxy-a', 'server v1');
+  const node = file('node-a', 'node binary');
+  const tags = async (toxiproxy: string, nodeBinary: string, base = baseTag()): Promise<string[]> => Promise.all(recipes(base, toxiproxy, nodeBinary).map((r) => recipeTag(r)));
+  const first = await tags(tp, node);
+  assert.deepEqual(await tags(tp, node), first, 'an unchanged tree gives the same tags (no rebuild)');
+  assert.deepEqual(await tags(file('toxiproxy-b', 'server v1'), node), first, 'same bytes elsewhere: same tags');
+  const changed = await tags(file('toxiproxy-c', 'server v2'), node);
+  assert.equal(changed[0], first[0], 'postgres does not depend on the toxiproxy binary');
+  assert.notEqual(changed[1], first[1], 'toxiproxy is rebuilt when its binary changes');
+  assert.equal(changed[2], first[2]);
+  const rebased = await tags(tp, node, 'chaosctl/base:other');
+  for (let i = 0; i < 3; i++) assert.notEqual(rebased[i], first[i], 'a new base rebuilds everything on it');
+  for (const tag of first) assert.match(tag, /^chaosctl\/(postgres|toxiproxy|node):[0-9a-f]{16}$/);
+});
+
+test('every offline image is built FROM the imported base, never from a registry image', () => {
+  for (const recipe of recipes(baseTag(), '/x/server', '/x/node')) {
+    const froms = recipe.dockerfile.split('\n').filter((l) => l.startsWith('FROM '));
+    assert.deepEqual(froms, [`FROM ${baseTag()}`], recipe.kind);
+  }
+});
+
+test("the target's container: stack-owned settings win over a scenario's overrides, every address is 127.0.0.1", () => {
+  const secrets = newSecrets();
+  const specs = containerSpecs(ports, secrets, { env: { DATABASE_URL: 'postgres://elsewhere:1/x', REMINDER_WINDOW: '5' }, sabotage: ['health-db-check'] });
+  const target = specs.find((s) => s.service === 'target');
+  assert.ok(target);
+  assert.equal(target.env.DATABASE_URL, 'postgres://postgres@127.0.0.1:6001/postgres', 'the target reaches PostgreSQL through its proxy');
+  assert.equal(target.env.TELEGRAM_API_ROOT, 'http://127.0.0.1:6002');
+  assert.equal(target.env.REMINDER_WINDOW, '5');
+  assert.equal(target.env.CHAOSCTL_SABOTAGE, 'health-db-check');
+  assert.equal(target.env.BOT_TOKEN, secrets.botToken);
+  for (const spec of specs) {
+    for (const [key, value] of Object.entries(spec.env)) {
+      if (/^[a-z]+:\/\//.test(value)) assert.equal(new URL(value).hostname, '127.0.0.1', `${spec.service} ${key}=${value}`);
+    }
+  }
+  for (const proxy of Object.values(proxiesFor(ports))) {
+    assert.match(proxy.listen, /^127\.0\.0\.1:\d+$/);
+    assert.match(proxy.upstream, /^127\.0\.0\.1:\d+$/);
+  }
+});
+
+test('a container is recreated when its configuration changes (spec hash), not otherwise', () => {
+  const secrets = newSecrets();
+  const target = (sabotage: string[]) => containerSpecs(ports, secrets, { env: {}, sabotage }).find((s) => s.service === 'target');
+  const plain = target([]);
+  const sabotaged = target(['health-db-check']);
+  assert.ok(plain && sabotaged);
+  assert.equal(specHash(plain, 'img:1'), specHash(target([]) ?? plain, 'img:1'));
+  assert.notEqual(specHash(plain, 'img:1'), specHash(sabotaged, 'img:1'));
+  assert.notEqual(specHash(plain, 'img:1'), specHash(plain, 'img:2'));
+  assert.equal(containerName('1a2b3c4d', 'postgres'), 'chaosctl-1a2b3c4d-postgres');
+});
+
+test("demux decodes Docker's multiplexed stdout/stderr frames and passes plain text through", () => {
+  const frame = (stream: number, text: string): Buffer => {
+    const body = Buffer.from(text);
+    const header = Buffer.alloc(8);
+    header[0] = stream;
+    header.writeUInt32BE(body.length, 4);
+    return Buffer.concat([header, body]);
+  };
+  assert.equal(demux(Buffer.concat([frame(1, 'out line\n'), frame(2, 'err line\n')])), 'out line\nerr line\n');
+  assert.equal(demux(Buffer.from('plain text from a tty container\n')), 'plain text from a tty container\n');
+});
+
+test('the docker state file schema rejects a stack id that could not be a label value', () => {
+  const state = {
+    version: 1,
+    stackId: 'ab12cd34',
+    ports,
+    secrets: newSecrets(),
+    images: { postgres: 'p:1', toxiproxy: 't:1', node: 'n:1' },
+    target: { env: {}, sabotage: [] },
+  };
+  assert.equal(DockerStackStateSchema.safeParse(state).success, true);
+  assert.equal(DockerStackStateSchema.safeParse({ ...state, stackId: 'x,y=z' }).success, false);
+});
