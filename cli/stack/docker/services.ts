@@ -65,7 +65,11 @@ export function proxiesFor(ports: DockerPorts): Record<string, ProxyEndpoint> {
 
 /** The target's environment: defaults, the scenario's overrides, then what the stack owns (proxies, secrets, port). */
 export function targetEnv(ports: DockerPorts, secrets: StackSecrets, config: TargetConfig): Record<string, string> {
-  const proxyEnv = proxyEnvFor(proxiesFor(ports), upstreamsFor(ports));
+  // The containers get no per-stack certificate yet (local mode makes one in its state folder), so
+  // in docker mode the target speaks plain HTTP to the simulators; they answer both on one port.
+  const proxyEnv = Object.fromEntries(
+    Object.entries(proxyEnvFor(proxiesFor(ports), upstreamsFor(ports))).map(([name, value]) => [name, value.replace(/^https:\/\//, 'http://')]),
+  );
   return {
     ...TARGET_DEFAULT_ENV,
     ...config.env,
