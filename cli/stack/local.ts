@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ChaosError } from '../engine/errors.ts';
 import { PACKAGE_ROOT, stateDir } from '../paths.ts';
 import { maskDatabaseUrl } from '../../target/config.ts';
+import { withActiveMutant } from './active-mutant.ts';
 import { serviceControl, SingleProcessService } from './child-service.ts';
 import type { LocalService, RunState } from './child-service.ts';
 import { freePort } from './free-port.ts';
@@ -86,7 +87,7 @@ export class LocalStack implements StackProvider {
     state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
     await save();
     const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets) };
-    state.target = await this.upTarget(state.target, state.targetPort, normalizeConfig(config), targetEnv, logs, progress);
+    state.target = await this.upTarget(state.target, state.targetPort, normalizeConfig(withActiveMutant(config, this.env())), targetEnv, logs, progress);
     await save();
 
     const endpoints = endpointsOf(state);

@@ -1,0 +1,101 @@
+/**
+ * The command Stryker's command runner starts for every mutant, in its sandbox
+ * (the package copied, the mutated files instrumented with every mutant at once).
+ *
+ * Stryker names the active mutant in __STRYKER_ACTIVE_MUTANT__ but not its file,
+ * so the file is found by the mutant's switch in the instrumented sources. The
+ * file's scenarios (bench/mutation/modules.ts) then run one by one through the
+ * real CLI, each under the machine-wide scenario lock, against the one stack of
+ * this sandbox: `chaosctl up` restarts the target whenever the active mutant
+ * changed (cli/stack/active-mutant.ts). Exit 0 = every scenario passed (the
+ * mutant survived), 1 = one failed (killed; the rest are skipped).
+ *
+ * Without an active mutant (Stryker's dry run) it only brings the stack up with
+ * the instrumented target, which shows the instrumented code starts healthy.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ACTIVE_MUTANT_ENV } from '../../cli/stack/active-mutant.ts';
+import { mutatedFiles } from './modules.ts';
+
+/** Shared with every other scenario run on this machine (see the common rules in README). */
+export const SCENARIO_LOCK = '/tmp/chaosctl-scenarios.lock';
+
+/**
+ * Stryker counts every non-zero exit as a kill; a run that failed for the
+ * harness's own reasons starts its output with this, so the results leave it
+ * out and the next run measures the mutant again.
+ */
+export const HARNESS_FAULT = 'harness fault';
+
+interface Finished {
+  code: number;
+  output: string;
+}
+
+function runLocked(args: string[]): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', [SCENARIO_LOCK, process.execPath, path.join('cli', 'bin', 'chaosctl.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+/** The file whose instrumented source holds the switch of mutant `id`, by searching the mutated files under `root`. */
+export async function fileOfMutant(root: string, id: string, files: readonly string[]): Promise<string | undefined> {
+  const needle = new RegExp(`stryMutAct_\\w+\\("${id}"\\)`);
+  for (const file of files) {
+    const text = await readFile(path.join(root, file), 'utf8');
+    if (needle.test(text)) return file;
+  }
+  return undefined;
+}
+
+/** The lines of a chaosctl run worth keeping as the reason a mutant was killed: failed expectations, the verdict, errors. */
+export function verdictLines(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('✗') || /^(FAIL|ERROR|INTERRUPTED) /.test(line) || line.includes('CHAOSCTL_E_'));
+}
+
+async function main(): Promise<number> {
+  const active = process.env[ACTIVE_MUTANT_ENV];
+  const up = await runLocked(['up']);
+  if (up.code !== 0) {
+    // A mutant that keeps the target from starting is caught by the stack itself;
+    // any other failure to come up is the harness's, and is not counted (see results.ts).
+    const targetFailed = active !== undefined && /target/.test(verdictLines(up.output).join('\n'));
+    console.log(`${targetFailed ? 'stack' : HARNESS_FAULT}: chaosctl up exit ${up.code}`);
+    console.log(up.output.split('\n').slice(-15).join('\n'));
+    return 1;
+  }
+  if (active === undefined) {
+    console.log('dry run: the stack is up with the instrumented target');
+    return 0;
+  }
+  const files = mutatedFiles();
+  const file = await fileOfMutant(process.cwd(), active, files.map((f) => f.file));
+  const entry = files.find((f) => f.file === file);
+  if (!entry) {
+    console.log(`${HARNESS_FAULT}: mutant ${active} not found in any mutated file`);
+    return 1;
+  }
+  for (const id of entry.scenarios) {
+    const run = await runLocked(['run', id, '--no-dashboard']);
+    if (run.code === 0) continue;
+    const lines = verdictLines(run.output);
+    console.log(`${id}: exit ${run.code}${lines.length ? `\n${lines.join('\n')}` : `\n${run.output.split('\n').slice(-10).join('\n')}`}`);
+    return 1;
+  }
+  console.log(`survived ${entry.scenarios.join(', ')}`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main();
+}
