@@ -21,12 +21,14 @@ import type { CensusMutant, MutantRecord } from './mutant.ts';
 import { PROGRESS_FILE_ENV, type ProgressLine } from './progress-reporter.ts';
 import { judge, mergeRecords, recordsFromProgress, renderReport, summarize } from './results.ts';
 import { drawSample } from './sample.ts';
+import { COMMAND_LOG_ENV, SCENARIO_LOCK } from './scenario-command.ts';
 
 const OUT_DIR = path.join(PACKAGE_ROOT, 'reports', 'mutation');
 const RESULTS_FILE = path.join(OUT_DIR, 'results.json');
 const PROGRESS_FILE = path.join(OUT_DIR, 'progress.jsonl');
 const REPORT_FILE = path.join(OUT_DIR, 'report.md');
 const CONFIG_FILE = path.join(OUT_DIR, 'stryker.config.json');
+const COMMAND_LOG = path.join(OUT_DIR, 'commands.log');
 const TEMP_DIR = path.join(PACKAGE_ROOT, '.stryker-tmp');
 /** Cost of one scenario run (runner, target restart, timeline) until a file has measurements of its own. */
 const DEFAULT_SCENARIO_MS = 50_000;
@@ -108,7 +110,7 @@ function estimator(records: readonly MutantRecord[]): (file: string) => number {
 async function runStryker(patterns: readonly string[], deadlineMs: number, say: (line: string) => void): Promise<void> {
   const config = {
     testRunner: 'command',
-    commandRunner: { command: `${JSON.stringify(process.execPath)} --import tsx bench/mutation/scenario-command.ts` },
+    commandRunner: { command: `flock ${SCENARIO_LOCK} ${JSON.stringify(process.execPath)} --import tsx bench/mutation/scenario-command.ts` },
     mutate: patterns,
     appendPlugins: [path.join(PACKAGE_ROOT, 'bench', 'mutation', 'progress-reporter.ts')],
     reporters: ['chaosctl-progress', 'progress'],
@@ -118,7 +120,7 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
     dryRunTimeoutMinutes: 5,
     tempDirName: '.stryker-tmp',
     cleanTempDir: false,
-    ignorePatterns: ['reports', 'docs', 'test', '.chaosctl', '.chaosctl-ci', '.ci', 'docker'],
+    ignorePatterns: ['/reports/runs', '/reports/mutation', '/reports/ci', 'docs', 'test', '.chaosctl', '.chaosctl-ci', '.ci', 'docker'],
     disableTypeChecks: false,
     incremental: false,
   };
@@ -126,7 +128,7 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', CONFIG_FILE], {
     cwd: PACKAGE_ROOT,
     // The progress reporter is TypeScript: every Stryker process loads tsx.
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim(), [PROGRESS_FILE_ENV]: PROGRESS_FILE },
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim(), [PROGRESS_FILE_ENV]: PROGRESS_FILE, [COMMAND_LOG_ENV]: COMMAND_LOG },
     stdio: 'inherit',
     detached: true,
   });

@@ -5,22 +5,27 @@
  * Stryker names the active mutant in __STRYKER_ACTIVE_MUTANT__ but not its file,
  * so the file is found by the mutant's switch in the instrumented sources. The
  * file's scenarios (bench/mutation/modules.ts) then run one by one through the
- * real CLI, each under the machine-wide scenario lock, against the one stack of
- * this sandbox: `chaosctl up` restarts the target whenever the active mutant
- * changed (cli/stack/active-mutant.ts). Exit 0 = every scenario passed (the
+ * real CLI, against the one stack of this sandbox: the run restarts the target
+ * whenever the active mutant changed (cli/stack/active-mutant.ts). Stryker starts
+ * this command under the machine-wide scenario lock (`flock`, see main.ts), held
+ * for one mutant at a time: waiting once per mutant instead of once per scenario
+ * keeps the bench moving on a busy machine while others still get their turns. Exit 0 = every scenario passed (the
  * mutant survived), 1 = one failed (killed; the rest are skipped).
  *
- * Without an active mutant (Stryker's dry run) it only brings the stack up with
- * the instrumented target, which shows the instrumented code starts healthy.
+ * Without an active mutant (Stryker's dry run) it brings the stack up with the
+ * instrumented target, which shows the instrumented code starts healthy.
+ * Each call appends what it did, with timings, to $CHAOSCTL_MUTATION_LOG.
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ACTIVE_MUTANT_ENV } from '../../cli/stack/active-mutant.ts';
 import { mutatedFiles } from './modules.ts';
 
-/** Shared with every other scenario run on this machine (see the common rules in README). */
+/** Shared with every other scenario run on this machine. */
 export const SCENARIO_LOCK = '/tmp/chaosctl-scenarios.lock';
+export const COMMAND_LOG_ENV = 'CHAOSCTL_MUTATION_LOG';
 
 /**
  * Stryker counts every non-zero exit as a kill; a run that failed for the
@@ -34,9 +39,14 @@ interface Finished {
   output: string;
 }
 
-function runLocked(args: string[]): Promise<Finished> {
+function log(line: string): void {
+  const file = process.env[COMMAND_LOG_ENV];
+  if (file) appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+}
+
+function chaosctl(args: string[]): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', [SCENARIO_LOCK, process.execPath, path.join('cli', 'bin', 'chaosctl.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join('cli', 'bin', 'chaosctl.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -65,16 +75,13 @@ export function verdictLines(output: string): string[] {
 
 async function main(): Promise<number> {
   const active = process.env[ACTIVE_MUTANT_ENV];
-  const up = await runLocked(['up']);
-  if (up.code !== 0) {
-    // A mutant that keeps the target from starting is caught by the stack itself;
-    // any other failure to come up is the harness's, and is not counted (see results.ts).
-    const targetFailed = active !== undefined && /target/.test(verdictLines(up.output).join('\n'));
-    console.log(`${targetFailed ? 'stack' : HARNESS_FAULT}: chaosctl up exit ${up.code}`);
-    console.log(up.output.split('\n').slice(-15).join('\n'));
-    return 1;
-  }
   if (active === undefined) {
+    const up = await chaosctl(['up']);
+    log(`dry run: chaosctl up exit ${up.code}`);
+    if (up.code !== 0) {
+      console.log(`${HARNESS_FAULT}: chaosctl up exit ${up.code}\n${up.output.split('\n').slice(-15).join('\n')}`);
+      return 1;
+    }
     console.log('dry run: the stack is up with the instrumented target');
     return 0;
   }
@@ -86,7 +93,9 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const id of entry.scenarios) {
-    const run = await runLocked(['run', id, '--no-dashboard']);
+    const started = Date.now();
+    const run = await chaosctl(['run', id, '--no-dashboard']);
+    log(`mutant ${active} (${entry.file}): ${id} exit ${run.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (run.code === 0) continue;
     const lines = verdictLines(run.output);
     console.log(`${id}: exit ${run.code}${lines.length ? `\n${lines.join('\n')}` : `\n${run.output.split('\n').slice(-10).join('\n')}`}`);
