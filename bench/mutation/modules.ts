@@ -43,7 +43,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'payments-webhooks',
-    clauses: ['C5', 'C6', 'C7', 'C8', 'L8', 'L9', 'L10'],
+    clauses: ['C5', 'C6', 'C7', 'C8', 'L8', 'L10'],
     files: [
       { file: 'target/payments/webhooks.ts', scenarios: ['C8', 'C7', 'C6'], source: 'webhook-signature (C8), webhook-db-down-200 (C6), the crediting path of ledger-idempotency (C7)' },
       { file: 'target/payments/payment-service.ts', scenarios: ['L8', 'C5'], source: 'payment-idempotency-key (L8), payment-failed-status (C5)' },
