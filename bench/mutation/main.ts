@@ -21,7 +21,8 @@ import type { CensusMutant, MutantRecord } from './mutant.ts';
 import { PROGRESS_FILE_ENV, type ProgressLine } from './progress-reporter.ts';
 import { judge, mergeRecords, recordsFromProgress, renderReport, summarize } from './results.ts';
 import { drawSample } from './sample.ts';
-import { COMMAND_LOG_ENV, SCENARIO_LOCK } from './scenario-command.ts';
+import { COMMAND_LOG_ENV } from './scenario-command.ts';
+import { LEASE_FILE_ENV, releaseLease } from './scenario-lease.ts';
 
 const OUT_DIR = path.join(PACKAGE_ROOT, 'reports', 'mutation');
 const RESULTS_FILE = path.join(OUT_DIR, 'results.json');
@@ -29,11 +30,15 @@ const PROGRESS_FILE = path.join(OUT_DIR, 'progress.jsonl');
 const REPORT_FILE = path.join(OUT_DIR, 'report.md');
 const CONFIG_FILE = path.join(OUT_DIR, 'stryker.config.json');
 const COMMAND_LOG = path.join(OUT_DIR, 'commands.log');
+const LEASE_FILE = path.join(OUT_DIR, 'lease.json');
 const TEMP_DIR = path.join(PACKAGE_ROOT, '.stryker-tmp');
 /** Cost of one scenario run (runner, target restart, timeline) until a file has measurements of its own. */
 const DEFAULT_SCENARIO_MS = 50_000;
-/** Stryker's bound on one mutant: a mutant that makes a scenario hang is a timeout, not a stuck bench. */
-const MUTANT_TIMEOUT_MS = 8 * 60_000;
+/**
+ * Stryker's bound on one mutant's command. It includes the wait for the scenario
+ * lock, so it is only a backstop; the command bounds each scenario run itself.
+ */
+const MUTANT_TIMEOUT_MS = 60 * 60_000;
 
 interface Flags {
   budgetMs: number;
@@ -110,7 +115,7 @@ function estimator(records: readonly MutantRecord[]): (file: string) => number {
 async function runStryker(patterns: readonly string[], deadlineMs: number, say: (line: string) => void): Promise<void> {
   const config = {
     testRunner: 'command',
-    commandRunner: { command: `flock ${SCENARIO_LOCK} ${JSON.stringify(process.execPath)} --import tsx bench/mutation/scenario-command.ts` },
+    commandRunner: { command: `${JSON.stringify(process.execPath)} --import tsx bench/mutation/scenario-command.ts` },
     mutate: patterns,
     appendPlugins: [path.join(PACKAGE_ROOT, 'bench', 'mutation', 'progress-reporter.ts')],
     reporters: ['chaosctl-progress', 'progress'],
@@ -128,7 +133,7 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', CONFIG_FILE], {
     cwd: PACKAGE_ROOT,
     // The progress reporter is TypeScript: every Stryker process loads tsx.
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim(), [PROGRESS_FILE_ENV]: PROGRESS_FILE, [COMMAND_LOG_ENV]: COMMAND_LOG },
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim(), [PROGRESS_FILE_ENV]: PROGRESS_FILE, [COMMAND_LOG_ENV]: COMMAND_LOG, [LEASE_FILE_ENV]: LEASE_FILE },
     stdio: 'inherit',
     detached: true,
   });
@@ -188,6 +193,8 @@ async function main(argv: readonly string[]): Promise<number> {
       try {
         await runStryker(sample.patterns, started + flags.budgetMs, say);
       } finally {
+        // Stopping the sandbox's stack needs no lock; let others have it at once.
+        releaseLease(LEASE_FILE);
         removeSandboxes(say);
         const kept = await foldProgress(census);
         say(`measured ${kept} mutants in ${formatMs(Date.now() - started)}`);

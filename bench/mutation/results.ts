@@ -7,13 +7,13 @@ import type { EquivalentMutant } from './equivalents.ts';
 import type { MutationModule } from './modules.ts';
 import { mutantKey, type CensusMutant, type MutantRecord, type MutantStatus } from './mutant.ts';
 import type { ProgressLine } from './progress-reporter.ts';
-import { HARNESS_FAULT } from './scenario-command.ts';
+import { HARNESS_FAULT, SCENARIO_TIMEOUT } from './scenario-command.ts';
 
 /**
  * Records for the progress lines that match a census mutant (Stryker reports
  * 1-based lines and columns to reporters; the census keeps 0-based ones).
  * Lines left out: harness faults (measured again next time) and mutants not in
- * the census (the file changed since).
+ * the census (the file changed since). A scenario the command cut off is a timeout.
  */
 export function recordsFromProgress(lines: readonly ProgressLine[], census: readonly CensusMutant[], root: string): MutantRecord[] {
   const byKey = new Map(census.map((m) => [m.key, m]));
@@ -33,7 +33,8 @@ export function recordsFromProgress(lines: readonly ProgressLine[], census: read
     if (!mutant) continue;
     out.push({
       ...mutant,
-      status: line.status as MutantStatus,
+      // The command reports a hung scenario through a non-zero exit, which Stryker calls killed.
+      status: line.statusReason?.includes(SCENARIO_TIMEOUT) ? 'Timeout' : (line.status as MutantStatus),
       ...(line.statusReason ? { statusReason: line.statusReason.trim().slice(0, 2000) } : {}),
       measuredAt: line.at,
       ...(durationMs !== undefined ? { durationMs } : {}),

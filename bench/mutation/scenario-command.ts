@@ -6,10 +6,9 @@
  * so the file is found by the mutant's switch in the instrumented sources. The
  * file's scenarios (bench/mutation/modules.ts) then run one by one through the
  * real CLI, against the one stack of this sandbox: the run restarts the target
- * whenever the active mutant changed (cli/stack/active-mutant.ts). Stryker starts
- * this command under the machine-wide scenario lock (`flock`, see main.ts), held
- * for one mutant at a time: waiting once per mutant instead of once per scenario
- * keeps the bench moving on a busy machine while others still get their turns. Exit 0 = every scenario passed (the
+ * whenever the active mutant changed (cli/stack/active-mutant.ts). Every run
+ * happens inside the machine-wide scenario lock, taken in slices
+ * (scenario-lease.ts) so others get their turns between them. Exit 0 = every scenario passed (the
  * mutant survived), 1 = one failed (killed; the rest are skipped).
  *
  * Without an active mutant (Stryker's dry run) it brings the stack up with the
@@ -22,9 +21,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ACTIVE_MUTANT_ENV } from '../../cli/stack/active-mutant.ts';
 import { mutatedFiles } from './modules.ts';
+import { holdLease, LEASE_FILE_ENV } from './scenario-lease.ts';
 
-/** Shared with every other scenario run on this machine. */
-export const SCENARIO_LOCK = '/tmp/chaosctl-scenarios.lock';
+/** Room a mutant needs inside the lock per scenario (target restart, runner, timeline). */
+const SCENARIO_ROOM_MS = 60_000;
 export const COMMAND_LOG_ENV = 'CHAOSCTL_MUTATION_LOG';
 
 /**
@@ -44,14 +44,32 @@ function log(line: string): void {
   if (file) appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }
 
-function chaosctl(args: string[]): Promise<Finished> {
+/**
+ * Longest one scenario run may take; a mutant that hangs a scenario past it is
+ * reported as a timeout. Stryker's own timeout cannot do this: it would count
+ * the time spent waiting for the lock.
+ */
+const SCENARIO_TIMEOUT_MS = 5 * 60_000;
+/** What a run cut off by SCENARIO_TIMEOUT_MS prints; results.ts reads it as a timeout. */
+export const SCENARIO_TIMEOUT = 'scenario timeout';
+
+function chaosctl(args: string[]): Promise<Finished & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join('cli', 'bin', 'chaosctl.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    // SIGTERM: chaosctl reverts every fault it injected and exits 143.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, SCENARIO_TIMEOUT_MS);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), output, timedOut });
+    });
   });
 }
 
@@ -75,7 +93,13 @@ export function verdictLines(output: string): string[] {
 
 async function main(): Promise<number> {
   const active = process.env[ACTIVE_MUTANT_ENV];
+  const leaseFile = process.env[LEASE_FILE_ENV];
+  if (!leaseFile) {
+    console.log(`${HARNESS_FAULT}: ${LEASE_FILE_ENV} is not set (run through npm run mutation)`);
+    return 1;
+  }
   if (active === undefined) {
+    await holdLease(leaseFile, SCENARIO_ROOM_MS);
     const up = await chaosctl(['up']);
     log(`dry run: chaosctl up exit ${up.code}`);
     if (up.code !== 0) {
@@ -92,11 +116,16 @@ async function main(): Promise<number> {
     console.log(`${HARNESS_FAULT}: mutant ${active} not found in any mutated file`);
     return 1;
   }
+  await holdLease(leaseFile, SCENARIO_ROOM_MS * entry.scenarios.length);
   for (const id of entry.scenarios) {
     const started = Date.now();
     const run = await chaosctl(['run', id, '--no-dashboard']);
     log(`mutant ${active} (${entry.file}): ${id} exit ${run.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (run.code === 0) continue;
+    if (run.timedOut) {
+      console.log(`${id}: ${SCENARIO_TIMEOUT} after ${SCENARIO_TIMEOUT_MS / 1000} s`);
+      return 1;
+    }
     const lines = verdictLines(run.output);
     console.log(`${id}: exit ${run.code}${lines.length ? `\n${lines.join('\n')}` : `\n${run.output.split('\n').slice(-10).join('\n')}`}`);
     return 1;

@@ -10,7 +10,8 @@ import { mutantKey, type CensusMutant, type MutantRecord, type Span } from '../.
 import type { ProgressLine } from '../../bench/mutation/progress-reporter.ts';
 import { judge, mergeRecords, recordsFromProgress, renderReport, score, summarize } from '../../bench/mutation/results.ts';
 import { drawSample } from '../../bench/mutation/sample.ts';
-import { HARNESS_FAULT } from '../../bench/mutation/scenario-command.ts';
+import { HARNESS_FAULT, SCENARIO_TIMEOUT } from '../../bench/mutation/scenario-command.ts';
+import { leaseCovers } from '../../bench/mutation/scenario-lease.ts';
 
 const MODULES: MutationModule[] = [
   { name: 'health', clauses: ['L11', 'C1'], files: [{ file: 'target/health/db-check.ts', scenarios: ['L11'], source: 'test' }] },
@@ -51,6 +52,7 @@ test('progress lines become records of their census mutants (1-based Stryker pla
       progress(A, 'Killed', '2026-12-04T10:00:00.000Z', 'L11: exit 1\n✗ L11 p95-under-200ms'),
       progress(B, 'Survived', '2026-12-04T10:01:30.000Z'),
       progress(C, 'Killed', '2026-12-04T10:02:00.000Z', `${HARNESS_FAULT}: chaosctl up exit 3`),
+      progress(A_INNER, 'Killed', '2026-12-04T10:02:30.000Z', `L11: ${SCENARIO_TIMEOUT} after 300 s`),
       { ...progress(C, 'Survived', '2026-12-04T10:03:00.000Z'), replacement: 'not in the census' },
     ],
     CENSUS,
@@ -61,6 +63,7 @@ test('progress lines become records of their census mutants (1-based Stryker pla
     [
       [A.key, 'Killed', undefined],
       [B.key, 'Survived', 90_000],
+      [A_INNER.key, 'Timeout', 30_000],
     ],
   );
   assert.match(records[0]?.statusReason ?? '', /p95-under-200ms/);
@@ -148,4 +151,11 @@ test('the sample: seeded, within budget, whole spans, nothing measured twice', (
 
   const long = mutant('target/alerts/alert-service.ts', 'alerts', span(50, 0, 1, 60), 'BlockStatement', '{}');
   assert.deepEqual(drawSample({ ...request, census: [long] }).mutants, [], 'a whole-function span is never a seed');
+});
+
+test('a lock slice lets a mutant start only while its whole run fits in what is left', () => {
+  const lease = { acquiredAt: 1_000_000, durationMs: 300_000 };
+  assert.equal(leaseCovers(lease, 1_000_000, 120_000), true);
+  assert.equal(leaseCovers(lease, 1_180_000, 120_000), true);
+  assert.equal(leaseCovers(lease, 1_180_001, 120_000), false);
 });
