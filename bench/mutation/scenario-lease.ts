@@ -17,8 +17,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 export const SCENARIO_LOCK = '/tmp/chaosctl-scenarios.lock';
 export const LEASE_FILE_ENV = 'CHAOSCTL_MUTATION_LEASE';
-/** One slice: about as long as one of the heavier end-to-end test files holds the lock. */
-export const LEASE_MS = 5 * 60_000;
+/** One slice: about as long as the heavier users of the lock hold it (an end-to-end test file, a multi-scenario run). */
+export const LEASE_MS = 10 * 60_000;
 /** The holder keeps the lock this much past its slice, so a mutant started near the end still finishes inside it. */
 const OVERRUN_MS = 2 * 60_000;
 
