@@ -122,7 +122,8 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
     concurrency: 1,
     coverageAnalysis: 'off',
     timeoutMS: MUTANT_TIMEOUT_MS,
-    dryRunTimeoutMinutes: 5,
+    // The dry run waits for the scenario lock like any run.
+    dryRunTimeoutMinutes: 60,
     tempDirName: '.stryker-tmp',
     cleanTempDir: false,
     ignorePatterns: ['/reports/runs', '/reports/mutation', '/reports/ci', 'docs', 'test', '.chaosctl', '.chaosctl-ci', '.ci', 'docker'],

@@ -74,6 +74,8 @@ export async function holdLease(file: string, neededMs: number): Promise<void> {
   holder.unref();
   const pgid = holder.pid;
   if (pgid === undefined) throw new Error('could not start flock');
+  // Recorded while still waiting, so releaseLease also ends a holder that never got the lock.
+  writeFileSync(file, JSON.stringify({ pgid, acquiredAt: 0, durationMs: 0 } satisfies Lease));
   while (!existsSync(marker)) {
     if (!alive(pgid)) throw new Error('flock ended before it got the lock');
     await new Promise((resolve) => setTimeout(resolve, 200));
