@@ -17,9 +17,9 @@ import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import { takeCensus } from './census.ts';
 import { EQUIVALENT_MUTANTS } from './equivalents.ts';
 import { MUTATION_MODULES, mutatedFile, mutatePatterns } from './modules.ts';
-import type { CensusMutant, MutantRecord } from './mutant.ts';
+import type { CensusMutant, MutantRecord, Span } from './mutant.ts';
 import { PROGRESS_FILE_ENV, type ProgressLine } from './progress-reporter.ts';
-import { judge, mergeRecords, recordsFromProgress, renderReport, summarize } from './results.ts';
+import { judge, mergeRecords, recordsFromProgress, renderReport, spanText, summarize } from './results.ts';
 import { drawSample } from './sample.ts';
 import { COMMAND_LOG_ENV } from './scenario-command.ts';
 import { LEASE_FILE_ENV, releaseLease } from './scenario-lease.ts';
@@ -159,11 +159,11 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
 
 async function writeReport(census: readonly CensusMutant[]): Promise<void> {
   const sources = new Map<string, string[]>();
-  const sourceLine = (file: string, line0: number): string => {
+  const sourceText = (file: string, span: Span): string => {
     if (!sources.has(file)) sources.set(file, readFileSync(path.join(PACKAGE_ROOT, file), 'utf8').split('\n'));
-    return sources.get(file)?.[line0] ?? '';
+    return spanText(sources.get(file) ?? [], span);
   };
-  const { judged, stale } = judge(await readRecords(), census, EQUIVALENT_MUTANTS, sourceLine);
+  const { judged, stale } = judge(await readRecords(), census, EQUIVALENT_MUTANTS, sourceText);
   const summary = summarize(judged, census, MUTATION_MODULES);
   await writeFile(REPORT_FILE, renderReport(summary, judged, { generatedAt: new Date().toISOString(), stale }));
 }

@@ -5,7 +5,7 @@
  */
 import type { EquivalentMutant } from './equivalents.ts';
 import type { MutationModule } from './modules.ts';
-import { mutantKey, type CensusMutant, type MutantRecord, type MutantStatus } from './mutant.ts';
+import { mutantKey, type CensusMutant, type MutantRecord, type MutantStatus, type Span } from './mutant.ts';
 import type { ProgressLine } from './progress-reporter.ts';
 import { HARNESS_FAULT, SCENARIO_TIMEOUT } from './scenario-command.ts';
 
@@ -59,6 +59,12 @@ export function mergeRecords(previous: readonly MutantRecord[], fresh: readonly 
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** The source text `span` covers in `lines` (only its first line when it spans several). */
+export function spanText(lines: readonly string[], span: Span): string {
+  const first = lines[span.start.line] ?? '';
+  return span.end.line === span.start.line ? first.slice(span.start.column, span.end.column) : first.slice(span.start.column);
+}
+
 /** How the report counts a record. */
 export type Verdict = 'killed' | 'survived' | 'equivalent' | 'timeout' | 'error';
 
@@ -77,7 +83,7 @@ export function judge(
   records: readonly MutantRecord[],
   census: readonly CensusMutant[],
   equivalents: readonly EquivalentMutant[],
-  sourceLine: (file: string, line0: number) => string,
+  sourceText: (file: string, span: Span) => string,
 ): { judged: JudgedRecord[]; stale: number } {
   const current = new Set(census.map((m) => m.key + m.fileHash));
   const judged: JudgedRecord[] = [];
@@ -87,10 +93,8 @@ export function judge(
       stale++;
       continue;
     }
-    const text = sourceLine(r.file, r.location.start.line);
-    const equivalent = equivalents.find(
-      (e) => e.file === r.file && e.mutatorName === r.mutatorName && e.replacement === r.replacement && text.includes(e.line),
-    );
+    const text = sourceText(r.file, r.location);
+    const equivalent = equivalents.find((e) => e.file === r.file && e.mutatorName === r.mutatorName && e.replacement === r.replacement && text === e.original);
     judged.push({ ...r, ...verdictOf(r.status, equivalent) });
   }
   return { judged, stale };

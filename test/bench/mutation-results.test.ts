@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { MutationModule } from '../../bench/mutation/modules.ts';
 import { mutantKey, type CensusMutant, type MutantRecord, type Span } from '../../bench/mutation/mutant.ts';
 import type { ProgressLine } from '../../bench/mutation/progress-reporter.ts';
-import { judge, mergeRecords, recordsFromProgress, renderReport, score, summarize } from '../../bench/mutation/results.ts';
+import { judge, mergeRecords, recordsFromProgress, renderReport, score, spanText, summarize } from '../../bench/mutation/results.ts';
 import { drawSample } from '../../bench/mutation/sample.ts';
 import { HARNESS_FAULT, SCENARIO_TIMEOUT } from '../../bench/mutation/scenario-command.ts';
 import { leaseCovers } from '../../bench/mutation/scenario-lease.ts';
@@ -96,12 +96,12 @@ test('verdicts: reviewed survivors are equivalent with their reason, stale recor
     { ...C, key: 'gone', status: 'Killed', measuredAt: 'x' },
     { ...C, key: C.key, fileHash: 'older content', status: 'Killed', measuredAt: 'x' },
   ];
-  const lines: Record<string, string> = { 'target/health/db-check.ts:30': "  log.info('checked');" };
+  const lines: Record<string, string[]> = { 'target/health/db-check.ts': [...Array<string>(30).fill(''), "  log.info('checked');"] };
   const { judged, stale } = judge(
     [...records.slice(0, 4), records[4] as MutantRecord],
     CENSUS,
-    [{ file: B.file, mutatorName: 'StringLiteral', replacement: '""', line: "log.info('checked')", reason: 'log text only' }],
-    (file, line0) => lines[`${file}:${line0}`] ?? '',
+    [{ file: B.file, mutatorName: 'StringLiteral', replacement: '""', original: "log.info", reason: 'log text only' }],
+    (file, at) => spanText(lines[file] ?? [], at),
   );
   assert.equal(stale, 1);
   assert.deepEqual(
@@ -113,6 +113,8 @@ test('verdicts: reviewed survivors are equivalent with their reason, stale recor
       [C.key, 'survived', undefined],
     ],
   );
+  assert.equal(spanText(['  if (a > b) {', 'x'], span(0, 6, 11)), 'a > b');
+  assert.equal(spanText(['  call({', '  })'], span(0, 7, 3, 1)), '{', 'a span of several lines: its first line');
   const stalePerHash = judge([records[5] as MutantRecord], CENSUS, [], () => '');
   assert.equal(stalePerHash.stale, 1, 'a record of an older file content is stale');
 
