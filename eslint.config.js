@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/runs/**', '.chaosctl/**', 'scenarios/schema.json'] },
+  { ignores: ['node_modules/**', 'reports/runs/**', '.chaosctl/**', 'scenarios/schema.json', '.stryker-tmp/**', 'reports/mutation/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

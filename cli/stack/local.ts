@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ChaosError } from '../engine/errors.ts';
 import { PACKAGE_ROOT, stateDir } from '../paths.ts';
 import { maskDatabaseUrl } from '../../target/config.ts';
+import { withActiveMutant } from './active-mutant.ts';
 import { serviceControl, SingleProcessService } from './child-service.ts';
 import type { LocalService, RunState } from './child-service.ts';
 import { freePort } from './free-port.ts';
@@ -99,7 +100,7 @@ export class LocalStack implements StackProvider {
     state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
     await save();
     const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets), ...targetTlsEnv(tls) };
-    await this.upTargets(state, normalizeConfig(config), targetEnv, logs, progress, save);
+    await this.upTargets(state, normalizeConfig(withActiveMutant(config, this.env())), targetEnv, logs, progress, save);
 
     const endpoints = endpointsOf(state);
     if (!endpoints) throw new ChaosError('CHAOSCTL_E_STATE', { file: stackStateFile(dir), detail: 'incomplete after up' });
