@@ -14,6 +14,8 @@ export const CHAOSCTL_BIN = path.join(ROOT, 'cli', 'bin', 'chaosctl.js');
 
 export interface CliRun {
   exitCode: number | null;
+  /** The last lines the run printed, to say why when it wrote no journal. */
+  tail: string[];
   wallMs: number;
   journals: Journal[];
 }
@@ -29,6 +31,7 @@ export interface CliRunOptions {
 export async function runChaosctl(ctx: BenchContext, args: string[], label: string, options: CliRunOptions = {}): Promise<CliRun> {
   const outDir = path.join(ctx.workDir, 'runs', `${label}-${Date.now()}`);
   const started = Date.now();
+  const tail: string[] = [];
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [CHAOSCTL_BIN, 'run', ...args, '--no-dashboard', '--out', outDir], {
       cwd: ROOT,
@@ -41,7 +44,11 @@ export async function runChaosctl(ctx: BenchContext, args: string[], label: stri
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) options.onLine?.(line);
+      for (const line of lines) {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        options.onLine?.(line);
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -53,7 +60,11 @@ export async function runChaosctl(ctx: BenchContext, args: string[], label: stri
       resolve(code);
     });
   });
-  return { exitCode, wallMs: Date.now() - started, journals: await readJournals(outDir) };
+  const journals = await readJournals(outDir);
+  if (journals.length === 0 && !ctx.signal.aborted) {
+    throw new Error(`chaosctl run ${args.join(' ')} wrote no journal (exit ${exitCode}): ${tail.filter((l) => l.trim()).slice(-5).join(' | ')}`);
+  }
+  return { exitCode, tail, wallMs: Date.now() - started, journals };
 }
 
 async function readJournals(dir: string): Promise<Journal[]> {

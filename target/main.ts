@@ -96,7 +96,7 @@ const bot: HabitBot | undefined = telegram.token
       config: { adminTelegramIds: telegram.adminIds, throttleLimit: telegram.throttlePerMinute, staleStateTtlMs: telegram.fsmTtlMs },
       ...(payments ? { payments } : {}),
       ...(config.redisUrl ? { rateLimitStore: redisStore(config.redisUrl) } : {}),
-      polling: pollerSabotage(sabotage),
+      polling: { maxConcurrent: telegram.maxConcurrentUpdates, ...pollerSabotage(sabotage) },
       onThrottled: () => metrics.throttled.inc(),
       onAnalyticsRead: (seconds) => metrics.analyticsRead.observe(seconds),
     })

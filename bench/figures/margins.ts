@@ -30,7 +30,7 @@ const COPIES = {
     id: 'L3-BUCKETS',
     from: 'L3',
     override: (doc) => {
-      doc.probes = [...(doc.probes ?? []), ...L3_BUCKETS.map((le) => ({ name: `reads-le-${le}`, kind: 'metrics', metric: 'bot_analytics_read_duration_seconds_bucket', labels: { le: String(le) } }))];
+      doc.probes = [...(doc.probes ?? []), ...L3_BUCKETS.map((le) => ({ name: `reads-le-${le * 1000}ms`, kind: 'metrics', metric: 'bot_analytics_read_duration_seconds_bucket', labels: { le: String(le) } }))];
     },
   },
   L5: { id: 'L5', from: 'L5' },
@@ -88,7 +88,7 @@ export async function measureMargins(ctx: BenchContext): Promise<Figure[]> {
 
   const l3 = runs.get('L3-BUCKETS');
   const reads = l3 ? lastProbeValue(l3, 'reads') : null;
-  const buckets = l3 ? L3_BUCKETS.map((le) => ({ le: le * 1000, count: lastProbeValue(l3, `reads-le-${le}`) ?? 0 })) : [];
+  const buckets = l3 ? L3_BUCKETS.map((le) => ({ le: le * 1000, count: lastProbeValue(l3, `reads-le-${le * 1000}ms`) ?? 0 })) : [];
   figures.push(
     {
       name: 'L3 analytics DB read p95',
@@ -153,7 +153,10 @@ export async function measureMargins(ctx: BenchContext): Promise<Figure[]> {
   return figures;
 }
 
-/** Figure 5: L1 (flood limit off) with the bot on long polling and on a webhook (seed B8). */
+/**
+ * Figure 5: L1 (flood limit off) with the bot on long polling and on a webhook
+ * (seed B8), and on polling with one update handled at a time (seed B2).
+ */
 export async function measureBotTime(ctx: BenchContext): Promise<Figure[]> {
   const webhook: ScenarioCopy = {
     id: 'L1-WEBHOOK',
@@ -165,7 +168,17 @@ export async function measureBotTime(ctx: BenchContext): Promise<Figure[]> {
       doc.target = target;
     },
   };
-  const runs = await runCopies(ctx, [COPIES['L1-NOFLOOD'], webhook], 'bot-time');
+  const oneAtATime: ScenarioCopy = {
+    id: 'L1-SERIAL',
+    from: 'L1',
+    override: (doc) => {
+      floodOff(doc);
+      const target = (doc.target ?? {}) as { env?: Record<string, string> };
+      target.env = { ...target.env, BOT_MAX_CONCURRENT_UPDATES: '1' };
+      doc.target = target;
+    },
+  };
+  const runs = await runCopies(ctx, [COPIES['L1-NOFLOOD'], webhook, oneAtATime], 'bot-time');
   const p95 = (id: string): number | null => {
     const j = runs.get(id);
     return j ? (loadOf(j, 'start-burst')?.latency.p95 ?? null) : null;
@@ -173,5 +186,12 @@ export async function measureBotTime(ctx: BenchContext): Promise<Figure[]> {
   return [
     { name: 'L1 p95, polling', value: p95('L1-NOFLOOD'), unit: 'ms', goal: { kind: 'atMost', value: 200 }, note: statusNote(runs.get('L1-NOFLOOD')) },
     { name: 'L1 p95, webhook', value: p95('L1-WEBHOOK'), unit: 'ms', goal: { kind: 'atMost', value: 200 }, note: statusNote(runs.get('L1-WEBHOOK')) },
+    {
+      name: 'L1 p95, polling, one update at a time',
+      value: p95('L1-SERIAL'),
+      unit: 'ms',
+      goal: { kind: 'none' },
+      note: `BOT_MAX_CONCURRENT_UPDATES=1 (default 25 across chats); ${statusNote(runs.get('L1-SERIAL'))}`,
+    },
   ];
 }
