@@ -47,7 +47,7 @@ export function cachedVegetaPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheHome, 'chaosctl', `vegeta-${VEGETA_VERSION}`, 'vegeta');
 }
 
-/** vegeta on PATH, else the cache, else built into the cache; null with the reason when it cannot be had. */
+/** vegeta on PATH, else the cache, else built into the cache; when none can be had, the reason (the figures are then skipped with it). */
 export async function resolveVegeta(progress: (line: string) => void): Promise<{ bin: string } | { missing: string }> {
   const onPath = findOnPath('vegeta', process.env.PATH);
   if (onPath) return { bin: onPath };
