@@ -45,6 +45,8 @@ export interface AppConfig {
     webhookUrl: string | undefined;
     /** Checked against X-Telegram-Bot-Api-Secret-Token in webhook mode (BOT_WEBHOOK_SECRET). */
     webhookSecret: string | undefined;
+    /** Updates the long poller handles at once across chats (BOT_MAX_CONCURRENT_UPDATES, default 25; 1 = one at a time, seed B2); each chat stays in order either way. */
+    maxConcurrentUpdates: number;
   };
   /** A Redis server shared by several instances for the rate limit (REDIS_URL, redis://host:port; B3); unset = per process. */
   redisUrl: string | undefined;
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       mode: botMode,
       webhookUrl: text('BOT_WEBHOOK_URL'),
       webhookSecret: text('BOT_WEBHOOK_SECRET'),
+      maxConcurrentUpdates: integer('BOT_MAX_CONCURRENT_UPDATES', 25, 1, 1000),
     },
     redisUrl: text('REDIS_URL'),
     yookassa: {

@@ -97,7 +97,7 @@ const bot: HabitBot | undefined = telegram.token
       ...(payments ? { payments } : {}),
       // Sabotage throttle-local: each process counts on its own, whatever REDIS_URL says (B3).
       ...(config.redisUrl && !sabotage.has('throttle-local') ? { rateLimitStore: redisStore(config.redisUrl) } : {}),
-      polling: pollerSabotage(sabotage),
+      polling: { maxConcurrent: telegram.maxConcurrentUpdates, ...pollerSabotage(sabotage) },
       onThrottled: () => metrics.throttled.inc(),
       onAnalyticsRead: (seconds) => metrics.analyticsRead.observe(seconds),
     })

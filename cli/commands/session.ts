@@ -11,7 +11,6 @@ import { recover } from '../engine/recover.ts';
 import { acquireRunLock } from '../engine/run-lock.ts';
 import { runScenario } from '../engine/runner.ts';
 import type { LoadedScenario } from '../engine/scenario-loader.ts';
-import { attachDashboard } from '../dashboard/live.tsx';
 import { attachProgress } from './progress.ts';
 import { printError } from './print-error.ts';
 import { openStack, say, VERSION } from './shared.ts';
@@ -71,7 +70,8 @@ export async function withSession<T>(options: SessionOptions, body: (session: Se
   const bus = new EventBus();
   // The live dashboard on an interactive terminal; plain lines everywhere else (CI, pipes, --json).
   const live = options.dashboard && !options.json && process.stderr.isTTY === true && !process.env.CI;
-  const detach = live ? attachDashboard(bus, process.stderr) : attachProgress(bus, say);
+  // Loaded only when shown: Ink, React and yoga add about 50 MB to every run that prints plain lines (docs/performance.md).
+  const detach = live ? (await import('../dashboard/live.tsx')).attachDashboard(bus, process.stderr) : attachProgress(bus, say);
   let ephemeral = false;
   try {
     const leftovers = await recover(stack, ledger, { onlyOrphans: true, progress: (l) => say(`chaosctl: leftover from a killed run: ${l}`) });

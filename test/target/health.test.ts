@@ -227,7 +227,7 @@ test('loadConfig: defaults, every problem at once, and a masked password', () =>
       healthDbTimeoutMs: 300,
       logLevel: 'info',
       controlToken: undefined,
-      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', adminIds: [], throttlePerMinute: 30, throttleWindowMs: 60_000, fsmTtlMs: 86_400_000, mode: 'polling', webhookUrl: undefined, webhookSecret: undefined },
+      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', adminIds: [], throttlePerMinute: 30, throttleWindowMs: 60_000, fsmTtlMs: 86_400_000, mode: 'polling', webhookUrl: undefined, webhookSecret: undefined, maxConcurrentUpdates: 25 },
       redisUrl: undefined,
       yookassa: { apiUrl: 'https://api.yookassa.ru/v3', shopId: undefined, secretKey: undefined, allowedIps: undefined },
       cryptopay: { apiUrl: 'https://pay.crypt.bot/api', token: undefined },
@@ -237,13 +237,14 @@ test('loadConfig: defaults, every problem at once, and a masked password', () =>
     },
     'the seed\'s values are the defaults',
   );
-  const tuned = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '100000001, 100000002', MONITOR_INTERVAL_MS: '500', SCHEDULER_AUTOSTART: 'false' });
+  const tuned = loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '100000001, 100000002', MONITOR_INTERVAL_MS: '500', SCHEDULER_AUTOSTART: 'false', BOT_MAX_CONCURRENT_UPDATES: '1' });
   assert.deepEqual(tuned.telegram.adminIds, [100000001, 100000002]);
+  assert.equal(tuned.telegram.maxConcurrentUpdates, 1);
   assert.equal(tuned.monitorIntervalMs, 500);
   assert.equal(tuned.scheduler.autostart, false);
   assert.throws(
-    () => loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '1,abc', MONITOR_INTERVAL_MS: '1' }),
-    (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
+    () => loadConfig({ DATABASE_URL: 'postgres://u@127.0.0.1/db', ADMIN_IDS: '1,abc', MONITOR_INTERVAL_MS: '1', BOT_MAX_CONCURRENT_UPDATES: '0' }),
+    (error: unknown) => error instanceof ConfigError && error.problems.length === 3,
   );
   assert.throws(
     () => loadConfig({ PORT: 'x', DB_POOL_MAX: '0', LOG_LEVEL: 'loud' }),
