@@ -131,7 +131,7 @@ async function runStryker(patterns: readonly string[], deadlineMs: number, say: 
     incremental: false,
   };
   await writeFile(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', CONFIG_FILE], {
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', '@stryker-mutator/core', 'bin', 'stryker.js'), 'run', CONFIG_FILE], {
     cwd: PACKAGE_ROOT,
     // The progress reporter is TypeScript: every Stryker process loads tsx.
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx`.trim(), [PROGRESS_FILE_ENV]: PROGRESS_FILE, [COMMAND_LOG_ENV]: COMMAND_LOG, [LEASE_FILE_ENV]: LEASE_FILE },

@@ -27,18 +27,23 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Package names imported anywhere (static, dynamic or require), reduced to the package itself. */
+/**
+ * Package names imported anywhere (static, dynamic or require), reduced to the package
+ * itself, plus packages run from node_modules by path ('node_modules', 'NAME', 'bin', …).
+ */
 function importedPackages(): Set<string> {
   const roots = SOURCE_FOLDERS.map((f) => path.join(PACKAGE_ROOT, f));
   const rootConfigs = readdirSync(PACKAGE_ROOT).filter((n) => SOURCE_FILE.test(n)).map((n) => path.join(PACKAGE_ROOT, n));
   const found = new Set<string>();
   const pattern = /(?:from\s+|import\(\s*|require\(\s*|import\s+)['"]([^'".][^'"]*)['"]/g;
   for (const file of [...roots.flatMap(sourceFiles), ...rootConfigs]) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
-      const spec = match[1];
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(pattern)) {
+      const spec = match[1] ?? '';
       const parts = spec.split('/');
-      found.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+      found.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? spec));
     }
+    for (const match of text.matchAll(/'node_modules',\s*'([^']+)'/g)) found.add(match[1] ?? '');
   }
   return found;
 }
