@@ -36,7 +36,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: 'health',
     clauses: ['L11', 'C1', 'C3', '§7.4'],
     files: [
-      { file: 'target/health/db-check.ts', scenarios: ['L11', 'C1'], source: 'health-slow-check (L11) runs its heavy query here; the bounded SELECT 1 behind health-db-check (C1, L11)' },
+      { file: 'target/health/db-check.ts', scenarios: ['L11', 'C1', 'C1B'], source: 'health-slow-check (L11) runs its heavy query here; the bounded SELECT 1 behind health-db-check (C1, L11) and health-db-unbounded (C1B)' },
       { file: 'target/http/app.ts', scenarios: ['L11', 'C1', 'C3'], source: 'health-db-check, health-ignores-scheduler (L11, C1, C3)' },
       { file: 'target/monitor/health-monitor.ts', scenarios: ['C3', 'C1', 'L7'], source: 'the component states /health and the health_check alerts read (C3 scheduler, C1 database, L7 limits)' },
     ],
@@ -47,7 +47,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     files: [
       { file: 'target/payments/webhooks.ts', scenarios: ['C8', 'C7', 'C6'], source: 'webhook-signature (C8), webhook-db-down-200 (C6), the crediting path of ledger-idempotency (C7)' },
       { file: 'target/payments/payment-service.ts', scenarios: ['L8', 'C5'], source: 'payment-idempotency-key (L8), payment-failed-status (C5)' },
-      { file: 'target/repos/payment-credits.ts', scenarios: ['C7', 'L10'], source: 'ledger-idempotency (C7, L10, L9)' },
+      { file: 'target/repos/payment-credits.ts', scenarios: ['C7', 'C7-RACE', 'L10'], source: 'ledger-idempotency (C7, L10, L9), credit-race (C7), credit-local-lock (C7-RACE, two instances)' },
     ],
   },
   {
