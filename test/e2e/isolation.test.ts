@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { isolatedEnv, runCli } from './cli.ts';
@@ -16,7 +16,9 @@ import type { ProofRow } from '../../cli/engine/proof.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 
 function journalsIn(outDir: string): Journal[] {
-  return readdirSync(outDir).flatMap((run) =>
+  // The output folder also holds the history page (index.html) beside the run folders.
+  const runs = readdirSync(outDir).filter((name) => statSync(path.join(outDir, name)).isDirectory());
+  return runs.flatMap((run) =>
     readdirSync(path.join(outDir, run))
       .filter((f) => f.endsWith('.journal.json'))
       .map((f) => JSON.parse(readFileSync(path.join(outDir, run, f), 'utf8')) as Journal),
@@ -35,6 +37,7 @@ test('a sabotaged C7 run before L9 does not decide L9\'s healthy run', { timeout
       rows.map((r) => [r.scenario, r.sabotage, r.outcome]),
       [
         ['C7', 'ledger-idempotency', 'caught'],
+        ['C7', 'credit-race', 'caught'],
         ['L9', 'ledger-idempotency', 'caught'],
       ],
       proof.stderr,
@@ -43,7 +46,7 @@ test('a sabotaged C7 run before L9 does not decide L9\'s healthy run', { timeout
 
     const journals = journalsIn(outDir).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     const order = journals.map((j) => `${j.scenario.id}:${j.environment.sabotage.join(',') || 'healthy'}:${j.status}`);
-    assert.deepEqual(order, ['C7:healthy:passed', 'C7:ledger-idempotency:failed', 'L9:healthy:passed', 'L9:ledger-idempotency:failed']);
+    assert.deepEqual(order, ['C7:healthy:passed', 'C7:ledger-idempotency:failed', 'C7:credit-race:failed', 'L9:healthy:passed', 'L9:ledger-idempotency:failed']);
 
     // The poison was there when L9 ran healthy: C7's sabotaged run left a balance credited
     // twice for one ledger credit (and L9's sabotaged run more of them).
