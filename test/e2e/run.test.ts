@@ -170,12 +170,12 @@ test('prove L1 C1: each passes on the healthy target and fails with its sabotage
   assert.deepEqual(readdirSync(folder).filter((f) => f.endsWith('.junit.xml')), [], 'no per-run JUnit beside the proof');
 });
 
-test('prove refuses to call a scenario proven when it declares no sabotage to catch', async () => {
+test('prove refuses a scenario that declares no sabotage to catch, as bad input, before any stack starts', async () => {
   const { env, outDir } = isolatedEnv();
   const result = await runCli(['prove', path.join(FIXTURES, 'FAULTS.yaml'), '--out', outDir], env);
-  assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /NO SABOTAGE\s+FAULTS/);
-  assert.match(result.stderr, /0\/1 scenarios caught/);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /CHAOSCTL_E_PROVE_NO_SWITCHES/);
+  assert.doesNotMatch(result.stderr, /stack: /, 'no stack was brought up');
 });
 
 test('prove --baseline reuses the healthy run of an identical scenario and runs only the sabotaged one', async () => {
