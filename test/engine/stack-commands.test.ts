@@ -64,7 +64,7 @@ test('recover() with no stack settles what a killed run left, instead of failing
   const dir = stateDir();
   const ledger = new InjectionLedger(dir);
   ledger.add(leftover(deadPid()));
-  const noStack = { endpoints: async () => null } as unknown as StackProvider;
+  const noStack = { mode: 'local', endpoints: async () => null } as unknown as StackProvider;
   const lines: string[] = [];
   const report = await recover(noStack, ledger, { onlyOrphans: true, progress: (l) => lines.push(l) });
   assert.equal(report.failed.length, 0);
