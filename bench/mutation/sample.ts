@@ -13,6 +13,7 @@
  * spans longer than MAX_SEED_LINES) are never seeds, and so stay unmeasured.
  */
 import { spanIncludes, spanPattern, type CensusMutant } from './mutant.ts';
+import { seededRandom } from '../../cli/engine/seeded-random.ts';
 
 export const MAX_SEED_LINES = 2;
 
@@ -36,17 +37,6 @@ export interface Sample {
   estimatedMs: number;
 }
 
-/** mulberry32: a small seeded generator, so the same seed draws the same sample. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

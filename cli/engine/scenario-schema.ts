@@ -153,19 +153,18 @@ export const ToxiproxyFaultSchema = z
   })
   .strict();
 
+/** One of the target's instances (1-based; a stack runs at most 4), where a step can name one. */
+function targetInstance(description: string) {
+  return z.number().int().min(1).max(4).optional().describe(description);
+}
+
 /** A fault on a whole service of the stack: a process in local mode, a container in docker mode. */
 export const ServiceFaultSchema = z
   .object({
     driver: z.literal('service'),
     service: z.enum(['postgres', 'toxiproxy', 'target', 'telegram', 'yookassa', 'cryptopay']).describe('The stack service to act on (telegram, yookassa, cryptopay are the simulators).'),
     action: z.enum(['stop', 'restart', 'pause', 'kill']).describe('stop/kill: down until reverted; pause: frozen until reverted; restart: stop then start.'),
-    instance: z
-      .number()
-      .int()
-      .min(1)
-      .max(4)
-      .optional()
-      .describe('service target only: act on this one instance (1-based) when the target runs as several; without it every instance is hit.'),
+    instance: targetInstance('service target only: act on this one instance (1-based) when the target runs as several; without it every instance is hit.'),
   })
   .strict()
   .refine((f) => f.instance === undefined || f.service === 'target', { message: 'only the target runs as several instances', path: ['instance'] });
@@ -237,13 +236,7 @@ export const TargetActionSchema = z
       .optional()
       .describe('The due minute the run serves (habit_reminders): "HH:MM" is today at that UTC time. Default: now.'),
     timeout: duration.default('120s').describe('How long to wait for the job to finish.'),
-    instance: z
-      .number()
-      .int()
-      .min(1)
-      .max(4)
-      .optional()
-      .describe('Ask this target instance (1-based) when the target runs as several; without it the request goes through HAProxy to whichever instance it picks.'),
+    instance: targetInstance('Ask this target instance (1-based) when the target runs as several; without it the request goes through HAProxy to whichever instance it picks.'),
   })
   .strict();
 
@@ -309,13 +302,7 @@ export const MetricsProbeSchema = z
     metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'a Prometheus metric name' }),
     labels: z.record(z.string(), z.string()).default({}).describe('Only series with these label values count.'),
     path: urlPath.default('/metrics'),
-    instance: z
-      .number()
-      .int()
-      .min(1)
-      .max(4)
-      .optional()
-      .describe('Scrape only this target instance (1-based). Without it, when the target runs as several instances, each one is scraped and the values added (counters of the whole service).'),
+    instance: targetInstance('Scrape only this target instance (1-based). Without it, when the target runs as several instances, each one is scraped and the values added (counters of the whole service).'),
     since: z
       .enum(['run', 'absolute'])
       .default('absolute')

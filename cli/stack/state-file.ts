@@ -59,7 +59,8 @@ const RedisStateSchema = z.object({ binary: z.string(), pid: z.number().int(), p
 
 const SimStateSchema = z.object({ pid: z.number().int(), port: z.number().int(), logFile: z.string() });
 
-const SecretsSchema = z.object({
+/** The per-stack secrets, shared by the local and the docker provider's state files. */
+export const SecretsSchema = z.object({
   botToken: z.string(),
   yookassaShopId: z.string(),
   yookassaSecretKey: z.string(),

@@ -12,23 +12,13 @@ import path from 'node:path';
 import { ChaosError, exitCodeFor, EXIT } from '../../cli/engine/errors.ts';
 import { checkScenarioFile, listScenarioFiles, loadScenarioFile, validateScenarioText, type Problem } from '../../cli/engine/scenario-loader.ts';
 import { DEFAULT_SCENARIO_DIR } from '../../cli/paths.ts';
+import { seededRandom as rng } from '../../cli/engine/seeded-random.ts';
 
 const SEED = Number(process.env.CHAOSCTL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Mutants checked in memory, and the share of them also written to a file and loaded. */
 const MUTANTS = 250;
 const LOADED_EVERY = 10;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(SEED);
 const int = (n: number): number => Math.floor(random() * n);

@@ -12,6 +12,7 @@ import type {
   ProbeSample,
 } from '../../cli/engine/journal.ts';
 import { JOURNAL_VERSION } from '../../cli/engine/journal.ts';
+import { seededRandom as random } from '../../cli/engine/seeded-random.ts';
 
 export type Variant = 'passed' | 'failed';
 
@@ -25,17 +26,6 @@ const REVERTED = 12_031;
 const RATE = 50;
 const CONNECTIONS = 10;
 
-/** Mulberry32: a tiny seeded generator, so fixtures are identical on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface SimulatedRequest {
   tMs: number;

@@ -6,15 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ChaosError } from '../../engine/errors.ts';
-import { TargetConfigSchema } from '../state-file.ts';
-
-const SecretsSchema = z.object({
-  botToken: z.string(),
-  yookassaShopId: z.string(),
-  yookassaSecretKey: z.string(),
-  cryptopayToken: z.string(),
-  controlToken: z.string(),
-});
+import { SecretsSchema, TargetConfigSchema } from '../state-file.ts';
 
 export const DockerStackStateSchema = z.object({
   version: z.literal(1),
