@@ -6,6 +6,7 @@
  * in <stateDir>/docker-stack.json; service faults are container operations.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { ChaosError } from '../engine/errors.ts';
 import { stateDir } from '../paths.ts';
@@ -24,6 +25,7 @@ import { httpStatus } from './http-probe.ts';
 import { waitUntil } from './processes.ts';
 import { PROXIED_DEPENDENCIES } from './proxied-dependencies.ts';
 import { newSecrets, SIM_NAMES } from './simulators.ts';
+import { ensureStackTls, removeStackTls, stackTlsFiles } from './stack-tls.ts';
 import { syncProxies, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
 
@@ -62,7 +64,9 @@ export class DockerStack implements StackProvider {
     // Recorded before any container exists, so `down` can find whatever a failed `up` leaves.
     await writeDockerState(dir, state);
     const who: ContainerIdentity = { stackId: state.stackId, stateDir: dir };
-    const specs = containerSpecs(state.ports, state.secrets, state.target);
+    // The docker stack's own certificates (a local stack in the same state folder keeps its own).
+    await ensureStackTls(this.tlsStateDir());
+    const specs = this.specs(state);
     const bring = (spec: ContainerSpec): Promise<void> => this.ensureContainer(who, spec, images[spec.image], progress);
     // PostgreSQL and the simulators depend on nothing: they start together (each Node one spends seconds compiling).
     await Promise.all(specs.filter((s) => s.service !== 'toxiproxy' && s.service !== 'target').map(bring));
@@ -96,6 +100,7 @@ export class DockerStack implements StackProvider {
       }
     }
     if (failures.length > 0) throw new Error(`could not remove every container of the docker stack:\n${failures.join('\n')}`);
+    await removeStackTls(this.tlsStateDir());
     await removeDockerState(dir);
   }
 
@@ -104,7 +109,7 @@ export class DockerStack implements StackProvider {
     const order: ServiceName[] = ['postgres', 'toxiproxy', ...SIM_NAMES, 'target'];
     if (!state) return order.map((name) => ({ name, running: false, detail: 'no docker stack; `chaosctl up --stack docker` starts one' }));
     await requireDaemon(this.docker);
-    const specs = new Map(containerSpecs(state.ports, state.secrets, state.target).map((s) => [s.service, s]));
+    const specs = new Map(this.specs(state).map((s) => [s.service, s]));
     const result: ServiceStatus[] = [];
     for (const name of order) {
       const spec = specs.get(name);
@@ -129,7 +134,7 @@ export class DockerStack implements StackProvider {
     return new DockerServiceControl(this.docker, name, async () => {
       const state = await readDockerState(this.dir());
       if (!state) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
-      const spec = containerSpecs(state.ports, state.secrets, state.target).find((s) => s.service === name);
+      const spec = this.specs(state).find((s) => s.service === name);
       if (!spec) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
       return {
         spec,
@@ -146,7 +151,7 @@ export class DockerStack implements StackProvider {
     if (!state) return {};
     const secrets = Object.values(state.secrets);
     const tails: Record<string, string> = {};
-    for (const spec of containerSpecs(state.ports, state.secrets, state.target)) {
+    for (const spec of this.specs(state)) {
       const name = containerName(state.stackId, spec.service);
       let text = await logTail(this.docker, name, lines);
       for (const secret of secrets) text = text.split(secret).join('***');
@@ -157,6 +162,15 @@ export class DockerStack implements StackProvider {
 
   private dir(): string {
     return this.options.stateDir ?? stateDir();
+  }
+
+  /** <stateDir>/docker: its tls/ folder holds the certificates the containers mount. */
+  private tlsStateDir(): string {
+    return path.join(this.dir(), 'docker');
+  }
+
+  private specs(state: DockerStackState): ContainerSpec[] {
+    return containerSpecs(state.ports, state.secrets, state.target, stackTlsFiles(this.tlsStateDir()).dir);
   }
 
   private async ensureContainer(who: ContainerIdentity, spec: ContainerSpec, image: string, progress: Progress): Promise<void> {

@@ -183,8 +183,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         // The store is unreachable (C1): the run cannot start, and cannot be logged in job_log either.
         nextDue.set(job.name, Date.now() + job.intervalMs);
         logger.error({ job: job.name, err: error }, 'scheduled job failed: the job store is unreachable');
-        options.metrics?.jobRuns.inc({ job: job.name, outcome: 'failed' });
-        return 'failed';
+        // Counted once, in the finally below, like every other failed run.
+        outcome = 'failed';
+        return outcome;
       }
       if (!claimed) {
         // Not due after all, or held by another instance: re-read the store next tick.

@@ -43,6 +43,8 @@ const workDir = mkdtempSync(path.join(os.tmpdir(), 'chaosctl-probe-test-'));
 let cluster: PostgresCluster | undefined;
 let server: Server | undefined;
 let scrapes = 0;
+/** A labelled counter that does not exist until its first increment (null: not yet). */
+let lateCounter: number | null = null;
 let endpoints: StackEndpoints;
 
 before(async () => {
@@ -50,7 +52,7 @@ before(async () => {
   await cluster.start();
   server = createServer((req, res) => {
     // scrapes_total counts the scrapes: a counter that keeps rising, as a long-lived target's do.
-    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(`${EXPOSITION}\nscrapes_total ${(scrapes += 1) + 40}\n`);
+    if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(`${EXPOSITION}\nscrapes_total ${(scrapes += 1) + 40}\n${lateCounter === null ? '' : `job_runs_total{outcome="failed"} ${lateCounter}\n`}`);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -86,6 +88,21 @@ test('a metrics probe with since: run counts from its first sample of the run', 
   assert.ok(((await sampleProbe(absolute, ctx)).value ?? 0) > 40, 'absolute (the default) reads the counter as it is');
   assert.equal((await sampleProbe(spec, ctx)).value, 3);
   await ctx.close();
+});
+
+test('a metrics probe with since: run counts a series that appears during the run from 0, not from its first value', async () => {
+  const ctx = probeContext(endpoints, startClock());
+  const spec = ProbeSchema.parse({ name: 'late', kind: 'metrics', metric: 'job_runs_total', labels: { outcome: 'failed' }, since: 'run' });
+  lateCounter = null;
+  const before = await sampleProbe(spec, ctx);
+  assert.equal(before.ok, false, 'no series yet is still reported as such');
+  assert.match(before.error ?? '', /no series job_runs_total/);
+  lateCounter = 2;
+  assert.equal((await sampleProbe(spec, ctx)).value, 2, 'both increments happened during the run');
+  lateCounter = 3;
+  assert.equal((await sampleProbe(spec, ctx)).value, 3);
+  await ctx.close();
+  lateCounter = null;
 });
 
 test('a SQL probe reads the first cell as a number, and reports bad queries and a stopped database', async () => {

@@ -19,6 +19,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   network_mode?: string;
+  volumes?: string[];
 }
 
 const compose = parse(readFileSync(path.join(PACKAGE_ROOT, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
@@ -61,15 +62,19 @@ test('compose names the same services as the provider, all on the host network',
 });
 
 test('every service has the environment the provider gives its container', () => {
-  const specs = containerSpecs(composePorts(), secrets, { env: {}, sabotage: [] });
+  const specs = containerSpecs(composePorts(), secrets, { env: {}, sabotage: [] }, './tls');
   for (const spec of specs) {
     assert.deepEqual(services[spec.service]?.environment ?? {}, spec.env, `environment of ${spec.service}`);
   }
 });
 
 test('the Node services run the same commands; Toxiproxy listens where the provider expects', () => {
-  const specs = containerSpecs(composePorts(), secrets, { env: {}, sabotage: [] });
-  for (const spec of specs.filter((s) => s.image === 'node')) assert.deepEqual(services[spec.service]?.command, spec.cmd, `command of ${spec.service}`);
+  const specs = containerSpecs(composePorts(), secrets, { env: {}, sabotage: [] }, './tls');
+  for (const spec of specs.filter((s) => s.image === 'node')) {
+    assert.deepEqual(services[spec.service]?.command, spec.cmd, `command of ${spec.service}`);
+    // docker/make-tls.sh fills docker/tls/, which compose mounts where the provider mounts its stack's folder.
+    assert.deepEqual(services[spec.service]?.volumes, spec.binds, `certificate mount of ${spec.service}`);
+  }
   const toxiproxy = specs.find((s) => s.service === 'toxiproxy');
   assert.deepEqual(services.toxiproxy?.command?.slice(0, toxiproxy?.cmd.length), toxiproxy?.cmd);
   assert.match(services.toxiproxy?.image ?? '', /toxiproxy:2\.12\.0$/);

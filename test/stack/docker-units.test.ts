@@ -64,11 +64,12 @@ test('every offline image is built FROM the imported base, never from a registry
 
 test("the target's container: stack-owned settings win over a scenario's overrides, every address is 127.0.0.1", () => {
   const secrets = newSecrets();
-  const specs = containerSpecs(ports, secrets, { env: { DATABASE_URL: 'postgres://elsewhere:1/x', REMINDER_WINDOW: '5' }, sabotage: ['health-db-check'] });
+  const specs = containerSpecs(ports, secrets, { env: { DATABASE_URL: 'postgres://elsewhere:1/x', REMINDER_WINDOW: '5' }, sabotage: ['health-db-check'] }, '/state/docker/tls');
   const target = specs.find((s) => s.service === 'target');
   assert.ok(target);
   assert.equal(target.env.DATABASE_URL, 'postgres://postgres@127.0.0.1:6001/postgres', 'the target reaches PostgreSQL through its proxy');
-  assert.equal(target.env.TELEGRAM_API_ROOT, 'http://127.0.0.1:6002');
+  assert.equal(target.env.TELEGRAM_API_ROOT, 'https://127.0.0.1:6002', 'HTTPS through Toxiproxy, as in local mode');
+  assert.equal(target.env.NODE_EXTRA_CA_CERTS, '/tls/ca.crt', "the target trusts the stack's CA");
   assert.equal(target.env.REMINDER_WINDOW, '5');
   assert.equal(target.env.CHAOSCTL_SABOTAGE, 'health-db-check');
   assert.equal(target.env.BOT_TOKEN, secrets.botToken);
@@ -76,6 +77,13 @@ test("the target's container: stack-owned settings win over a scenario's overrid
     for (const [key, value] of Object.entries(spec.env)) {
       if (/^[a-z]+:\/\//.test(value)) assert.equal(new URL(value).hostname, '127.0.0.1', `${spec.service} ${key}=${value}`);
     }
+  }
+  for (const spec of specs.filter((s) => s.image === 'node')) {
+    assert.deepEqual(spec.binds, ['/state/docker/tls:/tls:ro'], `${spec.service} mounts the certificates read-only`);
+  }
+  for (const sim of specs.filter((s) => s.service !== 'target' && s.image === 'node')) {
+    assert.equal(sim.env.SIM_TLS_CERT_FILE, '/tls/server.crt', `${sim.service} serves HTTPS`);
+    assert.equal(sim.env.SIM_TLS_KEY_FILE, '/tls/server.key');
   }
   for (const proxy of Object.values(proxiesFor(ports))) {
     assert.match(proxy.listen, /^127\.0\.0\.1:\d+$/);
@@ -85,13 +93,14 @@ test("the target's container: stack-owned settings win over a scenario's overrid
 
 test('a container is recreated when its configuration changes (spec hash), not otherwise', () => {
   const secrets = newSecrets();
-  const target = (sabotage: string[]) => containerSpecs(ports, secrets, { env: {}, sabotage }).find((s) => s.service === 'target');
+  const target = (sabotage: string[], tls = '/a/tls') => containerSpecs(ports, secrets, { env: {}, sabotage }, tls).find((s) => s.service === 'target');
   const plain = target([]);
   const sabotaged = target(['health-db-check']);
   assert.ok(plain && sabotaged);
   assert.equal(specHash(plain, 'img:1'), specHash(target([]) ?? plain, 'img:1'));
   assert.notEqual(specHash(plain, 'img:1'), specHash(sabotaged, 'img:1'));
   assert.notEqual(specHash(plain, 'img:1'), specHash(plain, 'img:2'));
+  assert.notEqual(specHash(plain, 'img:1'), specHash(target([], '/b/tls') ?? plain, 'img:1'), 'another certificate folder');
   assert.equal(containerName('1a2b3c4d', 'postgres'), 'chaosctl-1a2b3c4d-postgres');
 });
 

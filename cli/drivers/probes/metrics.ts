@@ -3,7 +3,7 @@ import { toMs } from '../../engine/duration.ts';
 import type { ProbeSample } from '../../engine/journal.ts';
 import type { MetricsProbeSpec } from '../../engine/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
-import { sinceRunStart, type ProbeContext } from './types.ts';
+import { noSeriesAtRunStart, sinceRunStart, type ProbeContext } from './types.ts';
 
 export interface Series {
   name: string;
@@ -62,7 +62,12 @@ export async function sampleMetrics(spec: MetricsProbeSpec, ctx: ProbeContext): 
     // The sum over instances; an instance without the series adds nothing, but one of them must have it.
     const values = answers.map((a) => sumMetric(parsePrometheus(a.body), spec.metric, spec.labels));
     const value = values.every((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
-    if (value === null) return { tMs, ok: false, status, latencyMs, error: `no series ${spec.metric} matching ${JSON.stringify(spec.labels)}` };
+    if (value === null) {
+      // A labelled counter appears at its first increment: absent at the run's first answer means
+      // it stood at 0 then, so the first increment during the run counts (instead of becoming the baseline).
+      if (spec.since === 'run') noSeriesAtRunStart(ctx, spec.name);
+      return { tMs, ok: false, status, latencyMs, error: `no series ${spec.metric} matching ${JSON.stringify(spec.labels)}` };
+    }
     return { tMs, ok: true, status, latencyMs, value: spec.since === 'run' ? sinceRunStart(ctx, spec.name, value) : value };
   } catch (error) {
     const latencyMs = roundMs(ctx.clock.now() - tMs);

@@ -23,3 +23,8 @@ export function sinceRunStart(ctx: ProbeContext, probe: string, read: number): n
   ctx.baselines.set(probe, start);
   return read - start;
 }
+
+/** The probe's first answer had no value yet (a counter not yet created): its baseline is 0. */
+export function noSeriesAtRunStart(ctx: ProbeContext, probe: string): void {
+  if (!ctx.baselines.has(probe)) ctx.baselines.set(probe, 0);
+}

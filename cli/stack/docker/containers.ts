@@ -28,7 +28,7 @@ export function containerName(stackId: string, service: string): string {
 }
 
 export function specHash(spec: ContainerSpec, image: string): string {
-  return shortHash([image, JSON.stringify(spec.cmd), JSON.stringify(Object.entries(spec.env).sort())]);
+  return shortHash([image, JSON.stringify(spec.cmd), JSON.stringify(Object.entries(spec.env).sort()), JSON.stringify(spec.binds)]);
 }
 
 export type ContainerState = RunState | 'missing';
@@ -44,7 +44,7 @@ export async function containerState(docker: Docker, name: string): Promise<{ st
   }
 }
 
-/** Creates a container for `spec` (host networking, our labels; the Node ones mount the package read-only at /app). */
+/** Creates a container for `spec` (host networking, our labels; the Node ones mount the package read-only at /app, and the spec's folders). */
 export async function createContainer(docker: Docker, who: ContainerIdentity, spec: ContainerSpec, image: string): Promise<Docker.Container> {
   const node = spec.image === 'node';
   return docker.createContainer({
@@ -61,7 +61,7 @@ export async function createContainer(docker: Docker, who: ContainerIdentity, sp
       NetworkMode: 'host',
       // An init as PID 1 forwards SIGTERM to node, so `docker stop` is a clean shutdown, not a 10 s wait.
       Init: node,
-      ...(node ? { Binds: [`${PACKAGE_ROOT}:${APP_DIR}:ro`] } : {}),
+      Binds: [...(node ? [`${PACKAGE_ROOT}:${APP_DIR}:ro`] : []), ...spec.binds],
     },
   });
 }

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { Api, GrammyError } from 'grammy';
+import pg from 'pg';
 import pino from 'pino';
 import type { Notifier, SendOutcome } from '../../../target/contracts.ts';
 import { createAlertService } from '../../../target/alerts/alert-service.ts';
@@ -24,6 +25,7 @@ import { createPaymentService } from '../../../target/payments/payment-service.t
 import { registerPaymentWebhooks } from '../../../target/payments/webhooks.ts';
 import { auditBalance } from '../../../target/repos/payment-credits.ts';
 import { getPayment } from '../../../target/repos/payments.ts';
+import { createDb } from '../../../target/db/handle.ts';
 import { createScheduler } from '../../../target/scheduler/scheduler.ts';
 import { buildCryptoPaySim } from '../../../target/sims/cryptopay/sim.ts';
 import { startTelegram, TOKEN } from '../../sims/telegram-helpers.ts';
@@ -34,13 +36,13 @@ import type { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
 const CP_TOKEN = '12345:AAsimulatedCryptoPayToken0123456789';
 const REDELIVERY = { initialDelayMs: 200, factor: 1.5, maxDelayMs: 1000, maxAttempts: 40, horizonMs: 30_000 };
 
-let pg: ThrowawayPostgres;
+let pgServer: ThrowawayPostgres;
 before(async () => {
-  pg = await createThrowawayPostgres('metrics');
+  pgServer = await createThrowawayPostgres('metrics');
 });
 after(async () => {
   await closeTestDbs();
-  await pg.dispose();
+  await pgServer.dispose();
 });
 
 /** A sample's value in the registry's exposition text; 0 when the series does not exist. */
@@ -66,7 +68,7 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
 }
 
 test('§7.6 telegram_api_429_total and telegram_api_calls_total count every Bot API call by method and outcome', async () => {
-  const { db } = openTestDb(await pg.createMigratedDatabase());
+  const { db } = openTestDb(await pgServer.createMigratedDatabase());
   const tg = await startTelegram({ flood: { enabled: false } });
   const metrics = createMetrics();
   try {
@@ -103,7 +105,7 @@ test('§7.6 telegram_api_429_total and telegram_api_calls_total count every Bot 
 });
 
 test('§7.6 payment_webhooks_total counts credited, duplicate and rejected webhooks by provider', async () => {
-  const { db } = openTestDb(await pg.createMigratedDatabase(), { connectTimeoutMs: 1000 });
+  const { db } = openTestDb(await pgServer.createMigratedDatabase(), { connectTimeoutMs: 1000 });
   const metrics = createMetrics();
   const cp = buildCryptoPaySim({ token: CP_TOKEN, redelivery: REDELIVERY });
   const app = Fastify({ logger: false });
@@ -137,7 +139,7 @@ test('§7.6 payment_webhooks_total counts credited, duplicate and rejected webho
 });
 
 test('§7.6 scheduler_job_runs_total counts runs by outcome; admin_alerts_total by event, severity and outcome', async () => {
-  const { db } = openTestDb(await pg.createMigratedDatabase());
+  const { db } = openTestDb(await pgServer.createMigratedDatabase());
   const metrics = createMetrics();
   let fail = false;
   const scheduler = createScheduler({
@@ -159,4 +161,22 @@ test('§7.6 scheduler_job_runs_total counts runs by outcome; admin_alerts_total 
   assert.equal(await alerts.raise(alert), 'suppressed');
   assert.equal(await sample(metrics, 'admin_alerts_total', { event: 'bot_unreachable', severity: 'critical', outcome: 'sent' }), 1);
   assert.equal(await sample(metrics, 'admin_alerts_total', { event: 'bot_unreachable', severity: 'critical', outcome: 'suppressed' }), 1);
+});
+
+test('C1: a run whose job store is unreachable counts as one failed run (the metric C1 reads)', async () => {
+  // Port 1 on loopback: nothing listens, so every connection is refused at once.
+  const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', connectionTimeoutMillis: 1000 });
+  const metrics = createMetrics();
+  const scheduler = createScheduler({
+    db: createDb(pool, undefined, { retryDelaysMs: [] }),
+    metrics,
+    jobs: [{ name: 'store_down_job', intervalMs: 60_000, run: () => Promise.resolve({ status: 'ok' as const }) }],
+  });
+  try {
+    assert.equal(await scheduler.runNow('store_down_job'), 'failed');
+    assert.equal(await scheduler.runNow('store_down_job'), 'failed');
+    assert.equal(await sample(metrics, 'scheduler_job_runs_total', { job: 'store_down_job', outcome: 'failed' }), 2);
+  } finally {
+    await pool.end();
+  }
 });
