@@ -2,6 +2,7 @@
 import { formatMs } from '../engine/duration.ts';
 import type { EventBus } from '../engine/events.ts';
 import type { Journal } from '../engine/journal.ts';
+import { describeFailures, type RequiredOutcomes } from '../engine/required-outcomes.ts';
 
 const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', interrupted: 'INTERRUPTED' };
 
@@ -12,8 +13,12 @@ function stamp(tMs: number): string {
 /** Subscribes a line printer; returns a function that unsubscribes it. */
 export function attachProgress(bus: EventBus, write: (line: string) => void, options: { everySeconds?: number } = {}): () => void {
   const every = options.everySeconds ?? 5;
+  let required: Record<string, RequiredOutcomes> = {};
   const offs = [
-    bus.on('run:start', (e) => write(`\n▶ ${e.scenarioId}  ${e.title}  (timeline ${formatMs(e.timelineMs)})`)),
+    bus.on('run:start', (e) => {
+      required = e.requiredOutcomes ?? {};
+      write(`\n▶ ${e.scenarioId}  ${e.title}  (timeline ${formatMs(e.timelineMs)})`);
+    }),
     bus.on('stack:progress', (e) => write(`  stack: ${e.line}`)),
     bus.on('steady:checked', (e) =>
       write(`  steady state ${e.phase}: ${e.result.description} — ${e.result.passed ? 'ok' : `NOT MET after ${e.result.attempts} sample(s)`}`),
@@ -22,7 +27,8 @@ export function attachProgress(bus: EventBus, write: (line: string) => void, opt
     bus.on('load:second', (e) => {
       const second = Math.round(e.second.tMs / 1000);
       if (second % every !== 0) return;
-      write(`  ${stamp(e.second.tMs)} ${e.step}: ${e.second.requests} req/s, p95 ${formatMs(e.second.p95Ms)}, ${e.second.errors} failed`);
+      const failures = describeFailures(e.second.errors, e.second.errorsBy, required[e.step]);
+      write(`  ${stamp(e.second.tMs)} ${e.step}: ${e.second.requests} req/s, p95 ${formatMs(e.second.p95Ms)}, ${failures}`);
     }),
     bus.on('expectation', ({ result }) =>
       write(`  ${result.passed ? '✓' : '✗'} ${result.clause} ${result.id}: ${result.assertion} — ${result.observed}`),

@@ -4,6 +4,7 @@
  */
 import type { RunEventName, RunEvents } from '../engine/events.ts';
 import type { ExpectationResult, RunStatus } from '../engine/journal.ts';
+import { requiredCount, type RequiredOutcomes } from '../engine/required-outcomes.ts';
 
 /** How many recent values a sparkline keeps. */
 export const HISTORY = 40;
@@ -21,7 +22,10 @@ export interface LoadView {
   step: string;
   lastRate: number;
   lastP95: number;
+  /** Answers outside 2xx, the required ones included. */
   errors: number;
+  /** Of those, the ones the scenario requires (L11's 503s while PostgreSQL is down). */
+  required: number;
   requests: number;
   p95History: number[];
 }
@@ -62,6 +66,7 @@ export interface DashboardState {
   stack: string[];
   finished: ScenarioSummary[];
   probeConditions: Record<string, string[]>;
+  requiredOutcomes: Record<string, RequiredOutcomes>;
 }
 
 export function initialState(): DashboardState {
@@ -79,6 +84,7 @@ export function initialState(): DashboardState {
     stack: [],
     finished: [],
     probeConditions: {},
+    requiredOutcomes: {},
   };
 }
 
@@ -104,7 +110,7 @@ export function reduce(state: DashboardState, event: AnyEvent, now: number): Das
     case 'run:start': {
       const e = event.payload as RunEvents['run:start'];
       const steps: StepView[] = (e.plan ?? []).map((p) => ({ name: p.step, kind: p.kind, state: 'pending', atMs: p.atMs }));
-      return { ...initialState(), finished: state.finished, scenarioId: e.scenarioId, title: e.title, timelineMs: e.timelineMs, phase: 'steady-before', steps, probeConditions: e.probeConditions ?? {} };
+      return { ...initialState(), finished: state.finished, scenarioId: e.scenarioId, title: e.title, timelineMs: e.timelineMs, phase: 'steady-before', steps, probeConditions: e.probeConditions ?? {}, requiredOutcomes: e.requiredOutcomes ?? {} };
     }
     case 'stack:progress': {
       const e = event.payload as RunEvents['stack:progress'];
@@ -130,12 +136,13 @@ export function reduce(state: DashboardState, event: AnyEvent, now: number): Das
     }
     case 'load:second': {
       const e = event.payload as RunEvents['load:second'];
-      const prev = state.loads[e.step] ?? { step: e.step, lastRate: 0, lastP95: 0, errors: 0, requests: 0, p95History: [] };
+      const prev = state.loads[e.step] ?? { step: e.step, lastRate: 0, lastP95: 0, errors: 0, required: 0, requests: 0, p95History: [] };
       const next: LoadView = {
         step: e.step,
         lastRate: e.second.requests,
         lastP95: e.second.p95Ms,
         errors: prev.errors + e.second.errors,
+        required: prev.required + requiredCount(e.second.errorsBy, state.requiredOutcomes[e.step]),
         requests: prev.requests + e.second.requests,
         p95History: pushBounded(prev.p95History, e.second.p95Ms, HISTORY),
       };

@@ -47,7 +47,8 @@ function stepLine(step: StepView): Line {
 
 function loadLine(load: LoadView): Line {
   const p95 = load.lastP95 > 0 ? `p95 ${formatMs(load.lastP95).padStart(9)}` : 'p95   not timed';
-  return { text: `${load.step.padEnd(16)} ${String(load.lastRate).padStart(5)}/s  ${p95}  ${sparkline(load.p95History.slice(-16))}  ${load.errors} not 2xx of ${load.requests}` };
+  const required = load.required > 0 ? ` (+${load.required} required)` : '';
+  return { text: `${load.step.padEnd(16)} ${String(load.lastRate).padStart(5)}/s  ${p95}  ${sparkline(load.p95History.slice(-16))}  ${load.errors - load.required} not 2xx of ${load.requests}${required}` };
 }
 
 function probeLine(probe: ProbeView): Line {

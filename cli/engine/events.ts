@@ -3,6 +3,7 @@
  * lines and reporters only listen. A listener that throws is reported once and
  * cannot break a run.
  */
+import type { RequiredOutcomes } from './required-outcomes.ts';
 import type { ExpectationResult, FaultRecord, JournalEvent, LoadSecond, ProbeSample, RunStatus, SteadyCheckResult } from './journal.ts';
 
 export interface RunEvents {
@@ -15,6 +16,8 @@ export interface RunEvents {
     plan?: Array<{ step: string; kind: 'load' | 'fault' | 'action'; atMs: number; forMs: number | null }>;
     /** Per probe, the conditions expectations and steady-state checks judge it by, in words. */
     probeConditions?: Record<string, string[]>;
+    /** Per load step, the non-2xx answers the scenario requires (L11's 503s while PostgreSQL is down). */
+    requiredOutcomes?: Record<string, RequiredOutcomes>;
   };
   'stack:progress': { line: string };
   'steady:checked': { phase: 'before' | 'after'; result: SteadyCheckResult };

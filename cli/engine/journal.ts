@@ -29,6 +29,8 @@ export interface LoadSecond {
   errors: number;
   p95Ms: number;
   maxMs: number;
+  /** The second's errors by outcome (status code, "timeout", "error"…), when it had any. */
+  errorsBy?: Record<string, number>;
 }
 
 export interface LoadRecord {

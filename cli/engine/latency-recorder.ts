@@ -45,6 +45,7 @@ export class LatencyRecorder {
   private bucket: number[] = [];
   private bucketErrors = 0;
   private bucketFailures = 0;
+  private bucketErrorsBy: Record<string, number> = {};
   readonly seconds: LoadSecond[] = [];
   private readonly unreported: LoadSecond[] = [];
 
@@ -58,21 +59,29 @@ export class LatencyRecorder {
     this.bucketStartMs = startMs;
   }
 
-  /** Records one completed response that took latencyMs, observed at clock time nowMs; ok=false counts it as an error too. */
-  record(latencyMs: number, nowMs: number, ok = true): void {
+  /**
+   * Records one completed response that took latencyMs, observed at clock time nowMs; ok=false
+   * counts it as an error too, under `errorKey` (its status) when given.
+   */
+  record(latencyMs: number, nowMs: number, ok = true, errorKey?: string): void {
     this.roll(nowMs);
-    if (!ok) this.bucketErrors += 1;
+    if (!ok) this.countError(errorKey);
     const us = Math.min(HIGHEST_US, Math.max(1, Math.round(latencyMs * 1000)));
     this.raw.recordValue(us);
     this.corrected.recordValueWithExpectedInterval(us, this.intendedIntervalUs);
     this.bucket.push(latencyMs);
   }
 
-  /** Counts one request that got no response at all (socket error, timeout). */
-  recordFailure(nowMs: number): void {
+  /** Counts one request that got no response at all (socket error, timeout), under `errorKey` when given. */
+  recordFailure(nowMs: number, errorKey?: string): void {
     this.roll(nowMs);
-    this.bucketErrors += 1;
+    this.countError(errorKey);
     this.bucketFailures += 1;
+  }
+
+  private countError(key: string | undefined): void {
+    this.bucketErrors += 1;
+    if (key !== undefined) this.bucketErrorsBy[key] = (this.bucketErrorsBy[key] ?? 0) + 1;
   }
 
   /** Closes every one-second bucket that ended before nowMs. */
@@ -97,12 +106,14 @@ export class LatencyRecorder {
       errors: this.bucketErrors,
       p95Ms: percentileOf(this.bucket, 95),
       maxMs: this.bucket.length ? Math.max(...this.bucket) : 0,
+      ...(Object.keys(this.bucketErrorsBy).length > 0 ? { errorsBy: this.bucketErrorsBy } : {}),
     };
     this.seconds.push(second);
     this.unreported.push(second);
     this.bucket = [];
     this.bucketErrors = 0;
     this.bucketFailures = 0;
+    this.bucketErrorsBy = {};
     this.bucketStartMs += 1000;
     return second;
   }

@@ -15,6 +15,7 @@ import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
 import { loadDriverFor } from '../drivers/load/index.ts';
 import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
 import { runFixtures } from './fixtures.ts';
+import { describeFailures, requiredOutcomesOf } from './required-outcomes.ts';
 import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';
 
@@ -78,7 +79,15 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     journal.events.push(event);
     bus.emit('log', event);
   };
-  bus.emit('run:start', { runId: options.runId, scenarioId: scenario.id, title: scenario.title, timelineMs, plan: planOf(scenario), probeConditions: probeConditionsOf(scenario) });
+  bus.emit('run:start', {
+    runId: options.runId,
+    scenarioId: scenario.id,
+    title: scenario.title,
+    timelineMs,
+    plan: planOf(scenario),
+    probeConditions: probeConditionsOf(scenario),
+    requiredOutcomes: requiredOutcomesOf(scenario),
+  });
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
   if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
 
@@ -271,6 +280,7 @@ async function runTimeline(
 ): Promise<void> {
   const { bus, ledger } = options;
   const { clock } = ctx;
+  const requiredOutcomes = requiredOutcomesOf(scenario);
   // Ends the timeline early on interrupt or when a driver fails.
   const halt = new AbortController();
   const onAbort = (): void => halt.abort();
@@ -311,7 +321,7 @@ async function runTimeline(
     if (record.driverError) fail(`load ${step.name}: ${record.driverError}`);
     entry.endedMs = clock.now();
     bus.emit('step:end', { step: step.name, kind: 'load', tMs: entry.endedMs });
-    log('info', `load ${step.name} ended: ${record.requests} requests, ${record.errors} failed`);
+    log('info', `load ${step.name} ended: ${record.requests} requests, ${describeFailures(record.errors, record.statusCounts, requiredOutcomes[step.name])}`);
   };
 
   const runFault = async (step: Step, spec: FaultSpec, entry: TimelineEntry): Promise<void> => {

@@ -60,3 +60,17 @@ test('the intended interval follows the connections autocannon really opens', ()
   assert.equal(effectiveConnections(slow), 4);
   assert.equal(intendedIntervalMs(slow), 1000);
 });
+
+test("a second's errors are counted by outcome when the caller names it", () => {
+  const recorder = new LatencyRecorder(10, 0);
+  recorder.record(2, 100, false, '503');
+  recorder.record(2, 200, false, '503');
+  recorder.recordFailure(300, 'timeout');
+  recorder.record(2, 400, true);
+  recorder.record(2, 1100, true);
+  recorder.roll(2000);
+  const [first, second] = recorder.takeClosed();
+  assert.deepEqual(first?.errorsBy, { '503': 2, timeout: 1 });
+  assert.equal(first?.errors, 3);
+  assert.equal(second?.errorsBy, undefined, 'a second without errors has no breakdown');
+});

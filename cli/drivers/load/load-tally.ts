@@ -46,8 +46,8 @@ export class LoadTally {
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     const now = this.clock.now();
     if (bad) this.errors += 1;
-    if (latencyMs !== undefined) this.recorder.record(latencyMs, now, !bad);
-    else if (bad) this.recorder.recordFailure(now);
+    if (latencyMs !== undefined) this.recorder.record(latencyMs, now, !bad, key);
+    else if (bad) this.recorder.recordFailure(now, key);
     this.tick(now);
   }
 
