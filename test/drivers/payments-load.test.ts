@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { classifyTopupReply, isTopupError, paymentsLoadDriver, userOffsetMs } from '../../cli/drivers/load/payments.ts';
+import { classifyTopupReply, isTopupError, paymentsLoadDriver } from '../../cli/drivers/load/payments.ts';
+import { arrivalOffsetMs as userOffsetMs } from '../../cli/drivers/load/virtual-users.ts';
 import { startClock } from '../../cli/engine/clock.ts';
 import { EventBus } from '../../cli/engine/events.ts';
 import { LoadSchema, type PaymentsLoadSpec } from '../../cli/engine/scenario-schema.ts';
