@@ -287,8 +287,17 @@ export function timelineChart(journal: Journal, extentMs: number): string {
     clockAxis(extentMs, LANE_TOP - 6, bottom),
     lanes.length === 0 ? emptyNote(LANE_TOP, bottom, 'no timeline steps ran') : '',
     ...lanes.map((entry, i) => timelineLane(journal, entry, LANE_TOP + i * LANE_HEIGHT, extentMs)),
+    journal.abort ? abortMarker(journal.abort.atMs, journal.abort.id, extentMs, LANE_TOP - 6, bottom) : '',
   ].join('');
   return svgFrame(height, `Timeline of ${journal.scenario.id} on the run clock`, 'timeline-chart', body);
+}
+
+/** Where a stop condition ended the timeline: a red rule across every lane, labelled. */
+function abortMarker(atMs: number, id: string, extentMs: number, top: number, bottom: number): string {
+  const x = clockScale(extentMs)(Math.min(atMs, extentMs));
+  const label = fitText(`aborted: ${id}`, 28);
+  const anchor = x > (PLOT_LEFT + CHART_WIDTH - PLOT_RIGHT) / 2 ? 'end' : 'start';
+  return `<line class="abort-rule" x1="${num(x)}" x2="${num(x)}" y1="${top}" y2="${bottom}"></line>${text(anchor === 'end' ? x - 4 : x + 4, top + 10, label, 'abort-label', anchor)}`;
 }
 
 function timelineLane(journal: Journal, entry: TimelineEntry, top: number, extentMs: number): string {

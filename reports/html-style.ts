@@ -17,7 +17,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 section, header.hero { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin: 0 0 16px; }
 header.hero { border-top: 6px solid var(--intr); }
 header.hero.status-passed { border-top-color: var(--pass); }
-header.hero.status-failed { border-top-color: var(--fail); }
+header.hero.status-failed, header.hero.status-aborted { border-top-color: var(--fail); }
 header.hero.status-error { border-top-color: var(--error); }
 .eyebrow { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .06em; margin-bottom: 4px; }
 .title-row { display: flex; align-items: center; gap: 14px; flex-wrap: wrap; }
@@ -29,7 +29,7 @@ header.hero.status-error { border-top-color: var(--error); }
   text-transform: uppercase; letter-spacing: .05em; white-space: nowrap; }
 .badge-lg { font-size: 14px; padding: 4px 14px; }
 .badge-passed { background: var(--pass-bg); color: var(--pass); }
-.badge-failed { background: var(--fail-bg); color: var(--fail); }
+.badge-failed, .badge-aborted { background: var(--fail-bg); color: var(--fail); }
 .badge-error { background: var(--error-bg); color: var(--error); }
 .badge-interrupted { background: var(--intr-bg); color: var(--intr); }
 .badge-none { background: var(--intr-bg); color: var(--muted); }
@@ -37,7 +37,7 @@ header.hero.status-error { border-top-color: var(--error); }
 .badge-warn { background: var(--error-bg); color: var(--error); }
 .reason { margin-top: 14px; padding: 10px 14px; border-radius: 8px; background: var(--soft); border-left: 4px solid var(--intr); }
 ul.why { margin: 6px 0 0; padding-left: 20px; }
-.reason.status-failed { background: var(--fail-bg); border-left-color: var(--fail); }
+.reason.status-failed, .reason.status-aborted { background: var(--fail-bg); border-left-color: var(--fail); }
 .reason.status-error { background: var(--error-bg); border-left-color: var(--error); }
 .sabotage { background: #7f1d1d; color: #fff; border-radius: 10px; padding: 14px 20px; margin: 0 0 16px; }
 .sabotage h2 { color: #fff; margin-bottom: 6px; }
@@ -90,6 +90,8 @@ svg.chart .panel-title { fill: #334155; font-size: 11.5px; font-weight: 600; }
 svg.chart .empty-note { fill: var(--muted); font-size: 13px; font-style: italic; }
 svg.chart .fault-band { fill: rgba(239, 68, 68, .13); stroke: rgba(239, 68, 68, .45); stroke-width: 1; }
 svg.chart .fault-band.fault-open { fill: rgba(239, 68, 68, .22); stroke-dasharray: 4 3; }
+svg.chart .abort-rule { stroke: #b91c1c; stroke-width: 2; stroke-dasharray: 6 3; }
+svg.chart .abort-label { fill: #b91c1c; font-size: 11px; font-weight: 700; }
 svg.chart .lane-planned { fill: none; stroke: #94a3b8; stroke-width: 1.2; stroke-dasharray: 4 3; }
 svg.chart .lane-load { fill: #bfdbfe; stroke: #3b82f6; stroke-width: 1; }
 svg.chart .lane-fault { fill: #fecaca; stroke: #ef4444; stroke-width: 1; }

@@ -73,7 +73,7 @@ export function renderHtml(journal: Journal, context: PageContext = {}): string 
 export function renderIndexHtml(entries: Array<{ journal: Journal; htmlFile: string }>): string {
   const journals = entries.map((e) => e.journal);
   const overall = worstStatus(journals.map((j) => j.status));
-  const byStatus = (['passed', 'failed', 'error', 'interrupted'] as const)
+  const byStatus = (['passed', 'failed', 'aborted', 'error', 'interrupted'] as const)
     .map((status) => ({ status, count: journals.filter((j) => j.status === status).length }))
     .filter((s) => s.count > 0)
     .map((s) => `${statusBadge(s.status)} <b>${s.count}</b>`)
@@ -249,6 +249,10 @@ function whyBlock(journal: Journal): string {
     ...failed.map((e) => `<li><a href="#expectations"><b>${esc(e.id)}</b></a> (${esc(e.clause)}): ${esc(e.assertion)} — observed ${esc(e.observed)}</li>`),
     ...steady.map(([phase, c]) => `<li><b>steady state ${phase}</b>: ${esc(c.description)} — not met after ${c.attempts} sample(s)</li>`),
   ];
+  if (journal.abort) {
+    const stop = journal.abort;
+    return `<div class="reason status-aborted" id="why"><b>Why aborted:</b> stop condition <b>${esc(stop.id)}</b> held at ${esc(formatMs(stop.atMs))}: ${esc(stop.description)} — ${esc(stop.evidence)}. The timeline stopped there and every fault was reverted; the expectations were not evaluated.</div>`;
+  }
   const count = failed.length > 0 ? `${failed.length} of ${journal.expectations.length} expectation${journal.expectations.length === 1 ? '' : 's'} failed` : '';
   const reason = journal.reason === undefined || (failed.length > 0 && /expectation/.test(journal.reason)) ? '' : esc(journal.reason);
   const head = [count, reason].filter(Boolean).join(' · ');
@@ -650,9 +654,9 @@ function nearestRank(sorted: number[], percentile: number): number {
   return sorted[index] ?? 0;
 }
 
-/** The most serious status among several: error, then interrupted, then failed, then passed. */
+/** The most serious status among several: error, then interrupted, then aborted, then failed, then passed. */
 function worstStatus(statuses: RunStatus[]): RunStatus | undefined {
-  const order: RunStatus[] = ['error', 'interrupted', 'failed', 'passed'];
+  const order: RunStatus[] = ['error', 'interrupted', 'aborted', 'failed', 'passed'];
   return order.find((status) => statuses.includes(status));
 }
 

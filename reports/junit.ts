@@ -184,6 +184,11 @@ function runStatusCase(classname: string, journal: Journal, cases: JunitCase[]):
     const body = [message, ...errorEvents].join('\n');
     return { classname, name: `run ${status}`, timeSeconds: journal.durationMs / 1000, problem: { kind: 'error', type: status, message, body } };
   }
+  if (status === 'aborted') {
+    const message = reason ?? 'aborted by a stop condition';
+    const body = [message, journal.abort?.evidence ?? ''].filter(Boolean).join('\n');
+    return { classname, name: 'run aborted', timeSeconds: journal.durationMs / 1000, problem: { kind: 'failure', type: 'aborted', message, body } };
+  }
   if (status === 'failed' && !cases.some((c) => c.problem?.kind === 'failure')) {
     const message = reason ?? 'the run failed without a failed expectation';
     return { classname, name: 'run verdict', timeSeconds: 0, problem: { kind: 'failure', type: 'verdict', message, body: message } };

@@ -4,7 +4,7 @@ import type { EventBus } from '../engine/events.ts';
 import type { Journal } from '../engine/journal.ts';
 import { describeFailures, type RequiredOutcomes } from '../engine/required-outcomes.ts';
 
-const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', interrupted: 'INTERRUPTED' };
+const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', aborted: 'ABORTED', error: 'ERROR', interrupted: 'INTERRUPTED' };
 
 function stamp(tMs: number): string {
   return `[${(tMs / 1000).toFixed(1).padStart(6)}s]`;

@@ -150,7 +150,7 @@ export function register(program: Command): void {
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard (the default when not on a terminal or in CI)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 all expectations held · 1 an expectation failed · 2 bad input · 3 stack or driver failure · 130/143 interrupted (faults reverted)\n',
+      '\nExit codes: 0 all expectations held · 1 an expectation failed or a stop condition aborted the run · 2 bad input · 3 stack or driver failure · 130/143 interrupted (faults reverted)\n',
     )
     .action(async (refs: string[], flags: RunFlags) => {
       try {

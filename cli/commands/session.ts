@@ -39,11 +39,11 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The exit code for a set of journals: interrupted > harness error > failed verdict > pass. */
+/** The exit code for a set of journals: interrupted > harness error > failed (or aborted) verdict > pass. */
 export function exitCodeForRun(journals: Journal[], signal: 'SIGINT' | 'SIGTERM' | null): number {
   if (signal) return signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
   if (journals.some((j) => j.status === 'error')) return EXIT.stackFailure;
-  if (journals.some((j) => j.status === 'failed')) return EXIT.verdictFailed;
+  if (journals.some((j) => j.status === 'failed' || j.status === 'aborted')) return EXIT.verdictFailed;
   return EXIT.ok;
 }
 

@@ -34,7 +34,7 @@ export interface Line {
   bold?: boolean;
 }
 
-const STATUS_COLOR = { passed: 'green', failed: 'red', error: 'yellow', interrupted: 'yellow' } as const;
+const STATUS_COLOR = { passed: 'green', failed: 'red', aborted: 'red', error: 'yellow', interrupted: 'yellow' } as const;
 const STEP_MARK: Record<StepView['state'], string> = { pending: '·', running: '▶', done: '✓', failed: '✗' };
 
 function stepLine(step: StepView): Line {

@@ -6,8 +6,24 @@ import type { ActionSpec, Condition, Expectation, FaultSpec, LoadSpec, ProbeSpec
 
 export const JOURNAL_VERSION = 1;
 
-/** How a run ended. `passed`/`failed` are verdicts on the target; `error` means the harness or stack failed. */
-export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+/**
+ * How a run ended. `passed`/`failed` are verdicts on the target; `aborted` is a failed verdict
+ * reached early, by one of the scenario's stop conditions; `error` means the harness or stack failed.
+ */
+export type RunStatus = 'passed' | 'failed' | 'aborted' | 'error' | 'interrupted';
+
+/** The stop condition that ended the timeline early (journal.abort). */
+export interface StopRecord {
+  id: string;
+  /** The condition in words. */
+  description: string;
+  /** Run-clock time it had held long enough and the timeline was stopped. */
+  atMs: number;
+  /** Run-clock time its unbroken stretch began. */
+  sinceMs: number;
+  /** What was seen: how many samples or seconds in a row, and the last of them. */
+  evidence: string;
+}
 
 /** Latency distribution in milliseconds. */
 export interface LatencySummary {
@@ -191,6 +207,8 @@ export interface Journal {
   status: RunStatus;
   /** Why the run ended as it did, when it did not simply pass. */
   reason?: string;
+  /** Set when a stop condition ended the timeline (status aborted). */
+  abort?: StopRecord;
   startedAt: string;
   endedAt: string;
   durationMs: number;

@@ -20,7 +20,7 @@ export function judgeProof(scenario: string, sabotage: string, baseline: Journal
   if (baseline.status !== 'passed') {
     return { scenario, sabotage, outcome: 'baseline-failed', detail: `the healthy run did not pass (${baseline.status}: ${baseline.reason ?? 'no reason'})` };
   }
-  if (sabotaged.status === 'failed') {
+  if (sabotaged.status === 'failed' || sabotaged.status === 'aborted') {
     const failed = sabotaged.expectations.filter((e) => !e.passed).map((e) => e.id);
     const steady = [...sabotaged.steadyState.before, ...sabotaged.steadyState.after].filter((c) => !c.passed).map((c) => `steady ${c.description}`);
     return { scenario, sabotage, outcome: 'caught', detail: [...failed, ...steady].join(', ') || (sabotaged.reason ?? 'failed') };

@@ -5,7 +5,7 @@
  */
 import { evaluateExpectation, checkCondition, describeCondition } from './assertions.ts';
 import { startClock, type Clock } from './clock.ts';
-import { toMs } from './duration.ts';
+import { formatMs, toMs } from './duration.ts';
 import type { EventBus, RunEvents } from './events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
 import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
@@ -16,6 +16,7 @@ import { loadDriverFor } from '../drivers/load/index.ts';
 import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
 import { runFixtures } from './fixtures.ts';
 import { describeFailures, requiredOutcomesOf } from './required-outcomes.ts';
+import { watchStopConditions } from './stop-conditions.ts';
 import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';
 
@@ -103,7 +104,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
       const ctx: ProbeContext = { ...probes, clock };
       bus.emit('timeline:start', { t0: Date.now() });
       await runTimeline(scenario, options, ctx, journal, timelineMs, log, problems);
-      if (!signal.aborted && problems.length === 0) {
+      if (!signal.aborted && problems.length === 0 && !journal.abort) {
         journal.steadyState.after = await steadyState('after', scenario.steadyState, options, ctx);
         await finalSamples(scenario, journal, ctx);
       }
@@ -163,6 +164,17 @@ function finish(journal: Journal, options: RunOptions, startedAt: Date, problems
   } else if (problems.length > 0) {
     status = 'error';
     reason = problems.join('; ');
+  } else if (journal.abort) {
+    const stop = journal.abort;
+    status = 'aborted';
+    reason = `aborted at ${formatMs(stop.atMs)} by stop condition ${stop.id}: ${stop.description}`;
+    journal.expectations = scenario.expect.map((exp, index) => ({
+      ...evaluateExpectation(exp, expectationId(exp, index), journal),
+      passed: false,
+      observed: `not evaluated: the run was aborted at ${formatMs(stop.atMs)} by stop condition ${stop.id}`,
+      evidence: {},
+    }));
+    for (const result of journal.expectations) bus.emit('expectation', { result });
   } else {
     journal.expectations = scenario.expect.map((exp, index) => {
       const id = expectationId(exp, index);
@@ -290,6 +302,12 @@ async function runTimeline(
     log('error', message);
     halt.abort();
   };
+  // The scenario's brakes: the first that holds stops the timeline (faults are reverted below as ever).
+  const unwatch = watchStopConditions(scenario.abortWhen, bus, (record) => {
+    journal.abort = record;
+    log('error', `stop condition ${record.id} held: ${record.description} — ${record.evidence}; stopping the timeline`);
+    halt.abort();
+  });
 
   const probesDone = new AbortController();
   const probeTasks = journal.probes.map((record) =>
@@ -417,6 +435,7 @@ async function runTimeline(
     await clock.until(timelineMs, halt.signal);
     await Promise.allSettled(stepTasks);
   } finally {
+    unwatch();
     probesDone.abort();
     // Every fault still in place is reverted, newest first, each independently of the others.
     const pending = active.filter((f) => f.record.revertedMs === null).reverse();

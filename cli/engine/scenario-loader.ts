@@ -684,6 +684,10 @@ function crossReferenceFindings(data: unknown): Finding[] {
     ...steps.filter((s) => s.kind === 'load' && s.for === undefined).map(loadWithoutFor),
     ...expectations.flatMap((exp, i) => expectationReferences(exp, i, steps, probeNames)),
     ...asArray(root.steadyState).flatMap((check, i) => probeReference(asRecord(check)?.probe, ['steadyState', i, 'probe'], probeNames)),
+    ...asArray(root.abortWhen).flatMap((raw, i) => {
+      const brake = asRecord(raw);
+      return [...probeReference(brake?.probe, ['abortWhen', i, 'probe'], probeNames), ...stepReference(brake?.load, ['abortWhen', i, 'load'], 'load', steps)];
+    }),
     ...stepsPastDuration(steps, asString(timeline?.duration)),
     ...asArray(root.catches).flatMap((name, i) => sabotageReference(name, ['catches', i])),
   ];

@@ -468,6 +468,26 @@ export const SteadyCheckSchema = z
   })
   .strict();
 
+/**
+ * A brake (AWS FIS stop conditions, k6's abortOnFail): when one holds for `for` without a
+ * break, the timeline stops, every fault is reverted, and the verdict is "aborted".
+ */
+export const StopConditionSchema = z
+  .object({
+    id: name.optional().describe('Stable id for the report; derived from the position when absent.'),
+    probe: name.optional().describe('Watch this probe: the brake holds while its samples do NOT meet `unmet`.'),
+    unmet: ConditionSchema.optional().describe('With probe: the condition whose failure, sample after sample, stops the run (e.g. { status: 200 }).'),
+    load: name.optional().describe('Watch this load step: the brake holds while each of its seconds has an error rate above `errorRateAbove`.'),
+    errorRateAbove: z.number().min(0).max(100).optional().describe('With load: percent of the second\'s requests that failed (0–100).'),
+    for: duration.default('0s').describe('How long it must hold without a break before the run stops.'),
+  })
+  .strict()
+  .refine((c) => (c.probe !== undefined) !== (c.load !== undefined), { message: 'a stop condition watches one probe or one load step: give "probe" or "load"' })
+  .refine((c) => c.probe === undefined || c.unmet !== undefined, { message: 'a probe stop condition needs "unmet": the condition whose failure stops the run' })
+  .refine((c) => c.load === undefined || c.errorRateAbove !== undefined, { message: 'a load stop condition needs "errorRateAbove" (percent)' })
+  .refine((c) => c.probe !== undefined || c.unmet === undefined, { message: '"unmet" goes with "probe"' })
+  .refine((c) => c.load !== undefined || c.errorRateAbove === undefined, { message: '"errorRateAbove" goes with "load"' });
+
 export const ScenarioSchema = z
   .object({
     $schema: z.string().optional(),
@@ -509,6 +529,10 @@ export const ScenarioSchema = z
       })
       .strict(),
     expect: z.array(ExpectationSchema).min(1),
+    abortWhen: z
+      .array(StopConditionSchema)
+      .default([])
+      .describe('Stop conditions: when one holds, the timeline stops, every fault is reverted and the verdict is "aborted" (exit 1).'),
     profiles: z
       .record(name, z.record(z.string(), z.unknown()))
       .default({})
@@ -543,6 +567,7 @@ export type Condition = z.output<typeof ConditionSchema>;
 export type Window = z.output<typeof WindowSchema>;
 export type Expectation = z.output<typeof ExpectationSchema>;
 export type SteadyCheck = z.output<typeof SteadyCheckSchema>;
+export type StopCondition = z.output<typeof StopConditionSchema>;
 
 /** The JSON Schema editors use (scenarios/schema.json), derived from ScenarioSchema. */
 export function scenarioJsonSchema(): Record<string, unknown> {
