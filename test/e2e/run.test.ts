@@ -198,3 +198,24 @@ test('prove --baseline reuses the healthy run of an identical scenario and runs 
     await runCli(['down'], env, 60_000);
   }
 });
+
+test('a stop condition ends the run early: exit 1, verdict aborted, the stopped PostgreSQL running again', async () => {
+  const { env, outDir } = isolatedEnv();
+  const endpoints = await upStack(env);
+  try {
+    const result = await runCli(['run', path.join(FIXTURES, 'BRAKE.yaml'), '--out', outDir], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /stop condition health-gone held/);
+    assert.match(result.stderr, /ABORTED BRAKE/);
+    const dir = runFolder(outDir);
+    const journal = JSON.parse(readFileSync(path.join(dir, 'BRAKE.journal.json'), 'utf8')) as { status: string; abort?: { id: string; atMs: number }; faults: Array<{ revertedMs: number | null }> };
+    assert.equal(journal.status, 'aborted');
+    assert.equal(journal.abort?.id, 'health-gone');
+    assert.ok((journal.abort?.atMs ?? 0) < 10_000, `stopped at ${journal.abort?.atMs} ms of a 25 s timeline`);
+    assert.ok(journal.faults[0]?.revertedMs !== null, 'the fault was reverted');
+    assert.match(readFileSync(path.join(dir, 'BRAKE.html'), 'utf8'), /Why aborted:.*health-gone/);
+    await assertClean(endpoints);
+  } finally {
+    await runCli(['down'], env);
+  }
+});
