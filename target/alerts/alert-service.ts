@@ -70,7 +70,6 @@ export interface AlertServiceOptions {
 export interface QueuedAlert {
   alert: AlertRequest;
   raisedAt: Date;
-  attempts: number;
 }
 
 export interface AlertService extends Alerts {
@@ -133,7 +132,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   };
 
   const keepInMemory = (alert: AlertRequest, raisedAt: Date): void => {
-    memory.push({ alert, raisedAt, attempts: 1 });
+    memory.push({ alert, raisedAt });
     while (memory.length > memoryLimit) {
       const dropped = memory.shift();
       logger.error({ event: dropped?.alert.event, limit: memoryLimit }, 'in-memory alert queue full: oldest alert dropped');
@@ -198,7 +197,6 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     while (memory.length > 0) {
       const head = memory[0];
       if (!head) break;
-      head.attempts += 1;
       if ((await deliver(head.alert, head.raisedAt)) !== null) return delivered;
       memory.shift();
       delivered += 1;
