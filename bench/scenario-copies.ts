@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { DEFAULT_SCENARIO_DIR } from '../cli/paths.ts';
 
 /** A scenario document as parsed YAML, edited in place by an override. */
-export type ScenarioDoc = Record<string, unknown> & { id: string; timeline: { steps: Array<Record<string, unknown>> }; probes?: unknown[] };
+export type ScenarioDoc = Record<string, unknown> & { id: string; timeline: { steps: Array<Record<string, unknown>>; duration?: string }; probes?: unknown[] };
 
 export interface ScenarioCopy {
   /** Id of the copy (also its file name). */

@@ -35,7 +35,15 @@ const COPIES = {
   },
   L5: { id: 'L5', from: 'L5' },
   L9: { id: 'L9', from: 'L9' },
-  L11: { id: 'L11', from: 'L11' },
+  L11: {
+    id: 'L11',
+    from: 'L11',
+    // The catalogue's L11 ends when PostgreSQL is started again, so its probes never see the first
+    // 200 after the return: 4 s more timeline give "PostgreSQL back → first 200" its samples.
+    override: (doc) => {
+      doc.timeline = { ...doc.timeline, duration: '25s' };
+    },
+  },
 } satisfies Record<string, ScenarioCopy>;
 
 /** Journals already run in this bench, by copy id: bot-time reuses margins' L1 without flood limit. */
@@ -133,7 +141,7 @@ export async function measureMargins(ctx: BenchContext): Promise<Figure[]> {
       value: typeof dbDown?.revertedMs === 'number' ? firstStatusAfter(fine, dbDown.revertedMs, 200) : null,
       unit: 'ms',
       goal: { kind: 'atMost', value: 2000 },
-      note: 'from pg_ctl start done, health probe every 100 ms',
+      note: 'from pg_ctl start done, health probe every 100 ms (the bench copy of L11 runs 4 s past the return)',
     },
   );
 
