@@ -3,7 +3,7 @@
  * one clock scale, so a fault band sits at the same x in every chart of a report.
  * All functions are pure: data in, SVG markup out.
  */
-import type { FaultRecord, Journal, LoadRecord, ProbeRecord, ProbeSample, TimelineEntry } from '../cli/engine/journal.ts';
+import type { FaultRecord, Journal, LoadRecord, ProbeRecord, ProbeSample, TimelineEntry } from '../cli/core/journal.ts';
 import { escapeMarkup } from './escape.ts';
 
 /** Width of every chart's viewBox. */

@@ -2,7 +2,7 @@
  * HTML reporter: one self-contained page per scenario run (inline CSS and SVG, no
  * scripts, nothing fetched), and an index page for a whole run.
  */
-import { formatMs } from '../cli/engine/duration.ts';
+import { formatMs } from '../cli/core/duration.ts';
 import type {
   ExpectationResult,
   FaultRecord,
@@ -14,7 +14,7 @@ import type {
   ProbeSample,
   RunStatus,
   SteadyCheckResult,
-} from '../cli/engine/journal.ts';
+} from '../cli/core/journal.ts';
 import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart, trendChart } from './chart.ts';
 import { compareRuns, formatFigure } from './comparison.ts';
 import { keyFigures } from './figures.ts';

@@ -4,7 +4,7 @@
  * the expected outcome, and a report that counts them as errors tells the wrong story.
  * Pure: reads the journal only (expectations that recorded their subject).
  */
-import type { Journal, LoadRecord } from '../cli/engine/journal.ts';
+import type { Journal, LoadRecord } from '../cli/core/journal.ts';
 
 /** Slack around a fault window within which a load still counts as running during it. */
 const WINDOW_SLACK_MS = 1000;

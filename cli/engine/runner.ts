@@ -4,18 +4,18 @@
  * verdicts. Everything observed goes into the journal; nothing here exits.
  */
 import { evaluateExpectation, checkCondition, describeCondition } from './assertions.ts';
-import { startClock, type Clock } from './clock.ts';
-import { formatMs, toMs } from './duration.ts';
-import type { EventBus, RunEvents } from './events.ts';
+import { startClock, type Clock } from '../core/clock.ts';
+import { formatMs, toMs } from '../core/duration.ts';
+import type { EventBus, RunEvents } from '../core/events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
-import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
-import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
+import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from '../core/journal.ts';
+import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from '../core/scenario-schema.ts';
 import { expectationId, scenarioFingerprint, type LoadedScenario } from './scenario-loader.ts';
 import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
 import { loadDriverFor } from '../drivers/load/index.ts';
 import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
 import { runFixtures } from './fixtures.ts';
-import { describeFailures, requiredOutcomesOf } from './required-outcomes.ts';
+import { describeFailures, requiredOutcomesOf } from '../core/required-outcomes.ts';
 import { watchStopConditions } from './stop-conditions.ts';
 import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';

@@ -3,8 +3,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
 import { numberAt } from '../../cli/drivers/probes/sim.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { ProbeSchema, type SimProbeSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { ProbeSchema, type SimProbeSpec } from '../../cli/core/scenario-schema.ts';
 import { buildYooKassaSim } from '../../target/sims/yookassa/sim.ts';
 
 const SHOP = '424242';

@@ -3,8 +3,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
 import { sentQueryUrl } from '../../cli/drivers/probes/telegram-sent.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { ProbeSchema, type TelegramSentProbeSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { ProbeSchema, type TelegramSentProbeSpec } from '../../cli/core/scenario-schema.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
 
 const TOKEN = '7000000004:AAHsimulatedTokenForSentProbe0000000';

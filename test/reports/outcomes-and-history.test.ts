@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import { compareRuns } from '../../reports/comparison.ts';
 import { keyFigures } from '../../reports/figures.ts';

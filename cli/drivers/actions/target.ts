@@ -3,11 +3,11 @@
  * target's /_control API to run one scheduled job now (the scheduler's one-instance
  * rule and job-store lease still apply) and waits for its outcome.
  */
-import { toMs } from '../../engine/duration.ts';
-import type { ActionRecord } from '../../engine/journal.ts';
-import type { TargetActionSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ActionRecord } from '../../core/journal.ts';
+import type { TargetActionSpec } from '../../core/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
-import { controlRequest } from '../faults/target-control.ts';
+import { controlRequest } from '../target-client.ts';
 
 /** The instant a slot names: "HH:MM" is that minute of `now`'s UTC day; an ISO instant is itself. */
 export function resolveSlot(slot: string, now: Date = new Date()): Date {

@@ -1,5 +1,5 @@
 /** The registry of built-in fault drivers, keyed by the scenario's `driver` field. */
-import type { FaultSpec } from '../../engine/scenario-schema.ts';
+import type { FaultSpec } from '../../core/scenario-schema.ts';
 import { serviceFaultDriver } from './service.ts';
 import { simFaultDriver } from './sim.ts';
 import { targetControlFaultDriver } from './target-control.ts';

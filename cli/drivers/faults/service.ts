@@ -1,6 +1,6 @@
 /** Whole-service faults (stop, restart, pause, kill), carried out by the stack provider. */
-import { ChaosError } from '../../engine/errors.ts';
-import type { ServiceFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import type { ServiceFaultSpec } from '../../core/scenario-schema.ts';
 import type { FaultDriver } from './types.ts';
 
 const WORDS: Record<ServiceFaultSpec['action'], string> = {

@@ -1,8 +1,8 @@
 /** Faults inside the simulated outside services, through each simulator's /_sim control API. */
 import { request } from 'undici';
-import { ChaosError } from '../../engine/errors.ts';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { SimFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import type { SimFaultSpec } from '../../core/scenario-schema.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
 
 /** One control call: method, path under /_sim, JSON body. */

@@ -1,8 +1,8 @@
 /** Network faults through the real Toxiproxy server in front of each dependency. */
 import { Toxiproxy, type ICreateToxicBody } from 'toxiproxy-node-client';
-import { ChaosError } from '../../engine/errors.ts';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { ToxiproxyFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import type { ToxiproxyFaultSpec } from '../../core/scenario-schema.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
 
 /** Toxics chaosctl adds are named after their step, so a revert can find them again from the spec alone. */

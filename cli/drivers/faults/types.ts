@@ -4,7 +4,7 @@
  * `chaosctl recover` can undo what a killed run left behind; and it must be
  * safe to run twice.
  */
-import type { FaultSpec } from '../../engine/scenario-schema.ts';
+import type { FaultSpec } from '../../core/scenario-schema.ts';
 import type { StackEndpoints, StackProvider } from '../../stack/types.ts';
 
 export interface FaultContext {

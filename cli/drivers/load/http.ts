@@ -4,9 +4,9 @@
  * coordinated omission as if every request were 1 ms apart, so its percentiles are not used).
  */
 import autocannon from 'autocannon';
-import { toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { HttpLoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import type { HttpLoadSpec } from '../../core/scenario-schema.ts';
 import { LoadTally } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 

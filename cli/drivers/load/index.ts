@@ -1,5 +1,5 @@
 /** The registry of built-in load drivers, keyed by the scenario's `driver` field. */
-import type { LoadSpec } from '../../engine/scenario-schema.ts';
+import type { LoadSpec } from '../../core/scenario-schema.ts';
 import { httpLoadDriver } from './http.ts';
 import { paymentsLoadDriver } from './payments.ts';
 import { telegramLoadDriver } from './telegram.ts';

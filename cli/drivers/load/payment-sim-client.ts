@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import type { ForgeryKind } from '../../engine/scenario-schema.ts';
+import type { ForgeryKind } from '../../core/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export type PaymentProviderName = 'yookassa' | 'cryptopay';

@@ -4,8 +4,8 @@
  * engine (virtual-users.ts); the bot creates the payment at the provider and
  * answers with a confirmation link or an error text.
  */
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { PaymentsLoadSpec } from '../../engine/scenario-schema.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import type { PaymentsLoadSpec } from '../../core/scenario-schema.ts';
 import type { SentRecord } from './telegram-sim-client.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 import { startVirtualUsers } from './virtual-users.ts';

@@ -2,8 +2,8 @@
  * Virtual Telegram users, each playing the scenario's script against the bot
  * through the Telegram simulator, on the virtual-user engine (virtual-users.ts).
  */
-import { toMs, formatMs } from '../../engine/duration.ts';
-import type { TelegramAction, TelegramLoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs, formatMs } from '../../core/duration.ts';
+import type { TelegramAction, TelegramLoadSpec } from '../../core/scenario-schema.ts';
 import type { UpdateKind } from './telegram-sim-client.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 import { startVirtualUsers } from './virtual-users.ts';

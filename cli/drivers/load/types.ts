@@ -1,8 +1,8 @@
 /** The load driver contract: start → a run that can be stopped and yields its record. */
-import type { Clock } from '../../engine/clock.ts';
-import type { EventBus } from '../../engine/events.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { LoadSpec } from '../../engine/scenario-schema.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { EventBus } from '../../core/events.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import type { LoadSpec } from '../../core/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export interface LoadContext {

@@ -9,9 +9,9 @@
  * A fast bot can answer before the inject call has returned to us, so a reply
  * nobody is waiting for yet is kept, by update id, until its sender claims it.
  */
-import { toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { LoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import type { LoadSpec } from '../../core/scenario-schema.ts';
 import { LoadTally, NO_PACING } from './load-tally.ts';
 import { TelegramSimClient, type SentRecord, type UpdateKind } from './telegram-sim-client.ts';
 import type { LoadContext, LoadRun } from './types.ts';

@@ -17,9 +17,9 @@
  */
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { WebhooksLoadSpec } from '../../engine/scenario-schema.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import type { WebhooksLoadSpec } from '../../core/scenario-schema.ts';
 import { PaymentSimClient, type Delivery } from './payment-sim-client.ts';
 import { LoadTally, NO_PACING } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';

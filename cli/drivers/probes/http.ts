@@ -1,8 +1,8 @@
 /** An HTTP probe: GET a path of the target and record status and latency. */
 import { request } from 'undici';
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { HttpProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { HttpProbeSpec } from '../../core/scenario-schema.ts';
 import type { ProbeContext } from './types.ts';
 
 export function roundMs(ms: number): number {

@@ -1,9 +1,9 @@
 /** Probes: one sample on demand, or samples at a fixed rate on the run clock. */
 import pg from 'pg';
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { ProbeSpec } from '../../engine/scenario-schema.ts';
-import type { Clock } from '../../engine/clock.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { ProbeSpec } from '../../core/scenario-schema.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 import { sampleHttp } from './http.ts';
 import { sampleMetrics } from './metrics.ts';

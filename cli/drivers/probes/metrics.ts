@@ -1,7 +1,7 @@
 /** A metrics probe: scrape the target's Prometheus endpoint and sum the series of one metric. */
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { MetricsProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { MetricsProbeSpec } from '../../core/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
 import { noSeriesAtRunStart, sinceRunStart, type ProbeContext } from './types.ts';
 

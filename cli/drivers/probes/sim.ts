@@ -3,9 +3,9 @@
  * calls YooKassa answered from its idempotence store. Simulators keep their counters
  * for the life of the stack, so by default the value counts from this run's first sample.
  */
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { SimProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { SimProbeSpec } from '../../core/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
 import { sinceRunStart, type ProbeContext } from './types.ts';
 

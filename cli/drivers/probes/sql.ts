@@ -1,7 +1,7 @@
 /** A SQL probe: one number from PostgreSQL, read directly (the harness never goes through the proxies). */
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { SqlProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { SqlProbeSpec } from '../../core/scenario-schema.ts';
 import { isTimeout, roundMs } from './http.ts';
 import type { ProbeContext } from './types.ts';
 

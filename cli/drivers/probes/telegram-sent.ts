@@ -5,9 +5,9 @@
  * whose text carries the severity.
  */
 import { request } from 'undici';
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { TelegramSentProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { TelegramSentProbeSpec } from '../../core/scenario-schema.ts';
 import { isTimeout, roundMs } from './http.ts';
 import type { ProbeContext } from './types.ts';
 

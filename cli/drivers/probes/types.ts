@@ -1,6 +1,6 @@
 /** What a probe needs to take a sample. */
 import type pg from 'pg';
-import type { Clock } from '../../engine/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export interface ProbeContext {
