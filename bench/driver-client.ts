@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadRecord } from '../cli/core/journal.ts';
-import type { HttpLoadSpec } from '../cli/core/scenario-schema.ts';
+import type { HttpLoadSpec } from '../cli/drivers/load/http.ts';
 import type { DriverJob } from './driver-process.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

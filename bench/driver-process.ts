@@ -7,7 +7,7 @@
  */
 import { startClock } from '../cli/core/clock.ts';
 import { EventBus } from '../cli/core/events.ts';
-import type { HttpLoadSpec } from '../cli/core/scenario-schema.ts';
+import type { HttpLoadSpec } from '../cli/drivers/load/http.ts';
 import { httpLoadDriver } from '../cli/drivers/load/http.ts';
 
 export interface DriverJob {

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChaosError } from '../core/errors.ts';
-import type { FaultSpec } from '../core/scenario-schema.ts';
+import type { FaultSpec } from '../drivers/registry.ts';
 import type { StackMode } from '../stack/types.ts';
 
 export interface LedgerEntry {

@@ -11,7 +11,8 @@ import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, vis
 import { z } from 'zod';
 import { formatMs, toMs, DURATION_PATTERN } from '../core/duration.ts';
 import { ChaosError } from '../core/errors.ts';
-import { ScenarioSchema, type Expectation, type Scenario } from '../core/scenario-schema.ts';
+import type { Expectation } from '../core/scenario-schema.ts';
+import { ScenarioSchema, type Scenario } from '../drivers/registry.ts';
 import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
 import { SABOTAGE_SWITCHES } from '../../target/sabotage.ts';
 import { applyProfile, profileNames } from './profiles.ts';

@@ -11,7 +11,8 @@ import { classifyTopupReply, isTopupError, paymentsLoadDriver } from '../../cli/
 import { arrivalOffsetMs as userOffsetMs } from '../../cli/drivers/load/virtual-users.ts';
 import { startClock } from '../../cli/core/clock.ts';
 import { EventBus } from '../../cli/core/events.ts';
-import { LoadSchema, type PaymentsLoadSpec } from '../../cli/core/scenario-schema.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import type { PaymentsLoadSpec } from '../../cli/drivers/load/payments.ts';
 import { stackForThisFile } from './stack-for-file.ts';
 
 function spec(input: Record<string, unknown>): PaymentsLoadSpec {

@@ -12,7 +12,8 @@ import { telegramLoadDriver, actionRequest, arrivalOffsetMs } from '../../cli/dr
 import { startClock } from '../../cli/core/clock.ts';
 import { EventBus } from '../../cli/core/events.ts';
 import type { LoadSecond } from '../../cli/core/journal.ts';
-import { LoadSchema, TelegramActionSchema, type TelegramLoadSpec } from '../../cli/core/scenario-schema.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import { TelegramActionSchema, type TelegramLoadSpec } from '../../cli/drivers/load/telegram.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
 
 const TOKEN = '7000000002:AAHsimulatedTokenForTheLoadDriver0000';

@@ -10,7 +10,8 @@ import { classifyDelivery, deliveryCount, deliveryOffsetMs, duplicatesAtOnce, is
 import { startClock } from '../../cli/core/clock.ts';
 import { EventBus } from '../../cli/core/events.ts';
 import type { LoadSecond } from '../../cli/core/journal.ts';
-import { LoadSchema, type WebhooksLoadSpec } from '../../cli/core/scenario-schema.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import type { WebhooksLoadSpec } from '../../cli/drivers/load/webhooks.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { stackForThisFile } from './stack-for-file.ts';
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import ts from 'typescript';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 
-type Floor = 'core' | 'base' | 'stack' | 'drivers' | 'engine' | 'dashboard' | 'reports' | 'commands' | 'target';
+type Floor = 'core' | 'base' | 'stack' | 'drivers' | 'registry' | 'engine' | 'dashboard' | 'reports' | 'commands' | 'target';
 
 /** Which floor a project file is on, by where it lives; the first prefix that matches wins. */
 const FLOORS: Array<[prefix: string, floor: Floor]> = [
@@ -20,6 +20,8 @@ const FLOORS: Array<[prefix: string, floor: Floor]> = [
   ['cli/paths.ts', 'base'],
   ['cli/version.ts', 'base'],
   ['cli/stack/', 'stack'],
+  // The registries compose the drivers into the scenario schema: above every driver, which never imports it.
+  ['cli/drivers/registry.ts', 'registry'],
   ['cli/drivers/', 'drivers'],
   ['cli/engine/', 'engine'],
   ['cli/dashboard/', 'dashboard'],
@@ -38,8 +40,9 @@ const MAY_IMPORT: Record<Floor, Floor[]> = {
   dashboard: ['core'],
   stack: ['core', 'base', 'target'],
   drivers: ['core', 'stack'],
-  engine: ['core', 'base', 'stack', 'drivers', 'target'],
-  commands: ['core', 'base', 'stack', 'drivers', 'engine', 'dashboard', 'reports', 'target'],
+  registry: ['core', 'drivers'],
+  engine: ['core', 'base', 'stack', 'drivers', 'registry', 'target'],
+  commands: ['core', 'base', 'stack', 'drivers', 'registry', 'engine', 'dashboard', 'reports', 'target'],
   target: [],
 };
 
@@ -81,7 +84,7 @@ function upwardImports(files: string[], read: (file: string) => string): string[
 
 const read = (file: string): string => readFileSync(path.join(PACKAGE_ROOT, file), 'utf8');
 
-test('no import runs upward: core imports only core, reports only core, drivers never the engine', () => {
+test('no import runs upward: core imports only core, reports only core, drivers neither the registry nor the engine', () => {
   const files = [...sourcesUnder('cli'), ...sourcesUnder('reports')];
   assert.ok(files.filter((f) => f.startsWith('cli/core/')).length >= 8, 'the walk found the core');
   assert.ok(files.filter((f) => f.startsWith('reports/')).length >= 10, 'the walk found the reporters');
@@ -96,6 +99,7 @@ test('the walk sees every form of import, so an upward one cannot hide', () => {
     'cli/core/d.ts': "export async function f() { return import('../commands/run.ts'); }",
     'reports/e.ts': "import { runScenario } from '../cli/engine/runner.ts';",
     'cli/drivers/f.ts': "import { journal } from '../core/journal.ts';\nimport { g } from '../engine/recover.ts';",
+    'cli/drivers/load/h.ts': "import type { LoadSpec } from '../registry.ts';",
     'cli/elsewhere/g.ts': "import { ok } from '../core/journal.ts';",
   };
   assert.deepEqual(upwardImports(Object.keys(sources), (file) => sources[file] ?? ''), [
@@ -105,6 +109,7 @@ test('the walk sees every form of import, so an upward one cannot hide', () => {
     'cli/core/d.ts (core) imports ../commands/run.ts (commands)',
     'reports/e.ts (reports) imports ../cli/engine/runner.ts (engine)',
     'cli/drivers/f.ts (drivers) imports ../engine/recover.ts (engine)',
+    'cli/drivers/load/h.ts (drivers) imports ../registry.ts (registry)',
     'cli/elsewhere/g.ts is on no floor: add it to FLOORS in test/package/layers.test.ts',
   ]);
 });

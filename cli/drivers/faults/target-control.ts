@@ -5,10 +5,23 @@
  * to repeat and works from the spec alone (chaosctl recover).
  */
 import { ChaosError } from '../../core/errors.ts';
-import type { TargetFaultSpec } from '../../core/scenario-schema.ts';
+import { z } from 'zod';
 import { controlRequest } from '../target-client.ts';
 import type { TargetControlCall } from '../target-client.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
+
+/**
+ * A fault inside the target itself, through its /_control API (needs the stack's control
+ * token): scheduler-stop is the seed's `scheduler.shutdown()` (C3). Reverting starts the
+ * scheduler again.
+ */
+export const TargetFaultSchema = z
+  .object({
+    driver: z.literal('target'),
+    action: z.enum(['scheduler-stop']).describe('scheduler-stop: POST /_control/scheduler/stop; the revert POSTs /_control/scheduler/start.'),
+  })
+  .strict();
+export type TargetFaultSpec = z.output<typeof TargetFaultSchema>;
 
 export function injectCall(spec: TargetFaultSpec): TargetControlCall {
   switch (spec.action) {
@@ -37,7 +50,8 @@ async function run(operation: string, spec: TargetFaultSpec, ctx: FaultContext, 
   }
 }
 
-export const targetControlFaultDriver: FaultDriver<TargetFaultSpec> = {
+export const targetControlFaultDriver: FaultDriver<typeof TargetFaultSchema> = {
+  schema: TargetFaultSchema,
   describe(spec) {
     switch (spec.action) {
       case 'scheduler-stop':
