@@ -24,6 +24,7 @@ import { httpProbeDriver } from './probes/http.ts';
 import { metricsProbeDriver } from './probes/metrics.ts';
 import { simProbeDriver } from './probes/sim.ts';
 import { sqlProbeDriver } from './probes/sql.ts';
+import { tcpProbeDriver } from './probes/tcp.ts';
 import { telegramSentProbeDriver } from './probes/telegram-sent.ts';
 import type { ProbeDriver } from './probes/types.ts';
 
@@ -62,6 +63,7 @@ export const PROBE_DRIVERS = registry('kind', {
   metrics: metricsProbeDriver,
   'telegram-sent': telegramSentProbeDriver,
   sim: simProbeDriver,
+  tcp: tcpProbeDriver,
 });
 
 /** The schemas of a registry's drivers, in its order, as a discriminated union takes them. */
