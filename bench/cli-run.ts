@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Journal } from '../cli/engine/journal.ts';
+import type { Journal } from '../cli/core/journal.ts';
 import type { BenchContext } from './context.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadRecord } from '../cli/engine/journal.ts';
-import type { HttpLoadSpec } from '../cli/engine/scenario-schema.ts';
+import type { LoadRecord } from '../cli/core/journal.ts';
+import type { HttpLoadSpec } from '../cli/drivers/load/http.ts';
 import type { DriverJob } from './driver-process.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -5,9 +5,9 @@
  * driver's LoadRecord as JSON on stdout when it ends. Bounded: the load stops
  * after its duration, and the process after twice that.
  */
-import { startClock } from '../cli/engine/clock.ts';
-import { EventBus } from '../cli/engine/events.ts';
-import type { HttpLoadSpec } from '../cli/engine/scenario-schema.ts';
+import { startClock } from '../cli/core/clock.ts';
+import { EventBus } from '../cli/core/events.ts';
+import type { HttpLoadSpec } from '../cli/drivers/load/http.ts';
 import { httpLoadDriver } from '../cli/drivers/load/http.ts';
 
 export interface DriverJob {

@@ -1,5 +1,5 @@
 /** Pure readings of figures out of journals and probe samples. */
-import type { Journal, LoadRecord, ProbeSample } from '../cli/engine/journal.ts';
+import type { Journal, LoadRecord, ProbeSample } from '../cli/core/journal.ts';
 
 export function loadOf(journal: Journal, step: string): LoadRecord | undefined {
   return journal.loads.find((l) => l.step === step);

@@ -3,7 +3,7 @@
  * returns or throws to an exit code. Only this file and cli/commands/* exit.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeFor } from './engine/errors.ts';
+import { EXIT, exitCodeFor } from './core/errors.ts';
 import { printError } from './commands/print-error.ts';
 import { registerCommands } from './commands/index.ts';
 import { VERSION } from './version.ts';

@@ -3,7 +3,7 @@
  * one clock scale, so a fault band sits at the same x in every chart of a report.
  * All functions are pure: data in, SVG markup out.
  */
-import type { FaultRecord, Journal, LoadRecord, ProbeRecord, ProbeSample, TimelineEntry } from '../cli/engine/journal.ts';
+import type { FaultRecord, Journal, LoadRecord, ProbeRecord, ProbeSample, TimelineEntry } from '../cli/core/journal.ts';
 import { escapeMarkup } from './escape.ts';
 
 /** Width of every chart's viewBox. */
@@ -416,10 +416,10 @@ export interface Threshold {
 }
 
 /**
- * Every sample of a probe over time, fault windows shaded behind. A probe that reads a
- * number (sql, metrics, telegram-sent, sim) is plotted by that number, the thing its
- * expectations judge, with their thresholds; an HTTP probe by its response time,
- * coloured by status.
+ * Every sample of a probe over time, fault windows shaded behind. A probe whose samples
+ * carry a value is plotted by that value, the thing its expectations judge, with their
+ * thresholds; one whose samples carry only an answer is plotted by its response time,
+ * coloured by status. The samples decide, so no probe kind is named here.
  */
 export function probeChart(probe: ProbeRecord, extentMs: number, windows: FaultWindow[], thresholds: Threshold[] = []): string {
   const samples = [...probe.samples].sort((a, b) => a.tMs - b.tMs);

@@ -2,8 +2,8 @@
  * A scenario run's key figures next to an earlier run's, with regressions marked. The
  * same rows feed the HTML page, `chaosctl compare` in the terminal, and its --json.
  */
-import { formatMs } from '../cli/engine/duration.ts';
-import type { Journal } from '../cli/engine/journal.ts';
+import { formatMs } from '../cli/core/duration.ts';
+import type { Journal } from '../cli/core/journal.ts';
 import { FIGURE_WORSE, keyFigures, type KeyFigures } from './figures.ts';
 
 /** Relative change beyond which a worse figure counts as a regression (timings are noisy). */

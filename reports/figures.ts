@@ -3,7 +3,7 @@
  * comparison table on each page and in `chaosctl compare`, and the trend chart.
  * Pure: a journal in, numbers out.
  */
-import type { Journal } from '../cli/engine/journal.ts';
+import type { Journal } from '../cli/core/journal.ts';
 import { runOutcomes } from './outcomes.ts';
 
 export interface KeyFigures {

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Journal } from '../cli/engine/journal.ts';
+import type { Journal } from '../cli/core/journal.ts';
 import { readJournal } from './read-journal.ts';
 
 /** One scenario run kept on disk. */

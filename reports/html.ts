@@ -2,7 +2,7 @@
  * HTML reporter: one self-contained page per scenario run (inline CSS and SVG, no
  * scripts, nothing fetched), and an index page for a whole run.
  */
-import { formatMs } from '../cli/engine/duration.ts';
+import { formatMs } from '../cli/core/duration.ts';
 import type {
   ExpectationResult,
   FaultRecord,
@@ -14,7 +14,7 @@ import type {
   ProbeSample,
   RunStatus,
   SteadyCheckResult,
-} from '../cli/engine/journal.ts';
+} from '../cli/core/journal.ts';
 import { clockExtentMs, clockPrecise, describeLoad, faultWindows, loadChart, probeChart, timelineChart, trendChart } from './chart.ts';
 import { compareRuns, formatFigure } from './comparison.ts';
 import { keyFigures } from './figures.ts';
@@ -470,8 +470,8 @@ function loadBlock(journal: Journal, load: LoadRecord, extentMs: number, windows
   const rate =
     load.requests < MIN_REQUESTS_FOR_RATE
       ? `not shown for ${formatCount(load.requests)} request${load.requests === 1 ? '' : 's'}`
-      : load.spec.driver === 'http'
-        ? `${load.achievedRate.toFixed(1)} req/s of ${load.spec.rate} planned`
+      : load.plannedRate !== undefined
+        ? `${load.achievedRate.toFixed(1)} req/s of ${load.plannedRate} planned`
         : `${load.achievedRate.toFixed(1)} per second`;
   const pairs: Array<[string, string]> = [
     ['Requests', formatCount(load.requests)],
@@ -548,7 +548,7 @@ function probeBlock(probe: ProbeRecord, extentMs: number, windows: FaultWindow[]
       ? 'no samples were taken'
       : `${formatCount(samples.length)} samples, ${formatCount(okCount)} ok (${percent(okCount, samples.length)}) · ${formatStatusCounts(statusCounts)} · latency p50 ${formatMs(nearestRank(latencies, 50))}, p95 ${formatMs(nearestRank(latencies, 95))}, max ${formatMs(latencies[latencies.length - 1] ?? 0)}${valueStats}`;
   return `<div class="subsection"><h3>${esc(probe.name)}</h3>
-<p class="spec">${esc(describeProbeSpec(probe.spec))}</p>
+<p class="spec">${esc(probe.description ?? `${probe.spec.kind} probe every ${probe.spec.every}, timeout ${probe.spec.timeout}`)}</p>
 ${probeChart(probe, extentMs, windows, thresholds)}
 ${legend(
   values.length > 0
@@ -667,25 +667,4 @@ export function relativeHref(file: string): string {
     .filter((segment) => segment !== '' && segment !== '.')
     .map(encodeURIComponent)
     .join('/');
-}
-
-/** One line saying what a probe samples. */
-export function describeProbeSpec(spec: ProbeRecord['spec']): string {
-  const cadence = `every ${spec.every}, timeout ${spec.timeout}`;
-  switch (spec.kind) {
-    case 'http':
-      return `HTTP GET ${spec.path} ${cadence}`;
-    case 'sql':
-      return `SQL ${spec.query} ${cadence}`;
-    case 'metrics': {
-      const labels = Object.entries(spec.labels).map(([k, v]) => `${k}="${v}"`).join(',');
-      return `metric ${spec.metric}${labels ? `{${labels}}` : ''} from ${spec.path} ${cadence}`;
-    }
-    case 'telegram-sent': {
-      const chats = spec.chatId !== undefined ? `chat ${spec.chatId}` : spec.chatIdFrom !== undefined ? `chats ${spec.chatIdFrom}–${spec.chatIdTo}` : 'every chat';
-      return `Telegram ${spec.method} to ${chats}${spec.contains ? ` containing "${spec.contains}"` : ''} (${spec.ok ? 'accepted' : 'refused'}) ${cadence}`;
-    }
-    case 'sim':
-      return `${spec.sim} simulator ${spec.path} → ${spec.field}${spec.since === 'run' ? ' (since the run started)' : ''} ${cadence}`;
-  }
 }

@@ -4,7 +4,7 @@
  * the scenario id plus the expectation id (never the assertion text), so tightening a
  * threshold keeps the test's history in CI; each case's time is what it measured.
  */
-import type { ExpectationResult, FaultRecord, Journal, SteadyCheckResult } from '../cli/engine/journal.ts';
+import type { ExpectationResult, FaultRecord, Journal, SteadyCheckResult } from '../cli/core/journal.ts';
 import { escapeMarkup, escapeXmlAttr } from './escape.ts';
 
 /** A problem attached to a test case: an assertion that did not hold, or something that broke. */

@@ -4,7 +4,7 @@
  * the expected outcome, and a report that counts them as errors tells the wrong story.
  * Pure: reads the journal only (expectations that recorded their subject).
  */
-import type { Journal, LoadRecord } from '../cli/engine/journal.ts';
+import type { Journal, LoadRecord, ProbeRecord } from '../cli/core/journal.ts';
 
 /** Slack around a fault window within which a load still counts as running during it. */
 const WINDOW_SLACK_MS = 1000;
@@ -22,13 +22,12 @@ export interface LoadOutcomes {
 
 /**
  * Statuses a probe expectation requires during a fault (mode always or eventually, an
- * HTTP status outside 2xx), on the same path this load sends to, while the whole load
- * ran inside that fault's window.
+ * HTTP status outside 2xx), on the same path of the target this load sends to (both records
+ * carry the `targetPath` their drivers named), while the whole load ran inside that fault's window.
  */
 export function loadOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 'probes'>, load: LoadRecord): LoadOutcomes {
   const required: Record<string, number> = {};
   const because: string[] = [];
-  const loadPath = 'path' in load.spec && typeof load.spec.path === 'string' ? load.spec.path : undefined;
   for (const expectation of journal.expectations) {
     const subject = expectation.subject;
     const status = subject?.condition?.status;
@@ -36,7 +35,9 @@ export function loadOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 
     if (subject?.probe === undefined || status === undefined || during === undefined || subject.mode === 'never') continue;
     if (status >= 200 && status < 300) continue;
     const probe = journal.probes.find((p) => p.name === subject.probe);
-    if (probe?.spec.kind !== 'http' || loadPath === undefined || probe.spec.path !== loadPath) continue;
+    if (probe === undefined) continue;
+    const loadPath = targetPathOf(load, probe);
+    if (loadPath === undefined || targetPathOf(probe, probe) !== loadPath) continue;
     const fault = journal.faults.find((f) => f.step === during);
     if (!fault || fault.injectedMs === null) continue;
     const end = fault.revertedMs ?? Number.POSITIVE_INFINITY;
@@ -49,6 +50,16 @@ export function loadOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 
   }
   const requiredCount = Object.values(required).reduce((sum, n) => sum + n, 0);
   return { required, requiredCount, errors: Math.max(0, load.errors - requiredCount), because };
+}
+
+/**
+ * The path on the target a load sends to or a probe reads a status from, as its driver named
+ * it. A journal written before drivers named it (its probe records have no description) has
+ * only the specs: there the path a spec holds counts, as it did then.
+ */
+function targetPathOf(record: LoadRecord | ProbeRecord, probe: ProbeRecord): string | undefined {
+  if (probe.description !== undefined) return record.targetPath;
+  return typeof record.spec.path === 'string' ? record.spec.path : undefined;
 }
 
 /** Totals over every load of a run: requests, required outcomes and real errors. */

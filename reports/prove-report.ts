@@ -3,9 +3,9 @@
  * the sabotage switches. A caught switch is a passed case, a missed one a failure, and a
  * proof that could not be judged an error, so CI goes red only when a proof fails.
  */
-import { formatMs } from '../cli/engine/duration.ts';
-import type { Journal } from '../cli/engine/journal.ts';
-import { proofSummary, type ProofRow } from '../cli/engine/proof.ts';
+import { formatMs } from '../cli/core/duration.ts';
+import type { Journal } from '../cli/core/journal.ts';
+import { proofSummary, type ProofRow } from '../cli/core/proof.ts';
 import { escapeMarkup as esc } from './escape.ts';
 import { formatTimestamp, page, relativeHref, renderTable, statusBadge } from './html.ts';
 import { renderSuites, type JunitCase, type JunitSuite } from './junit.ts';

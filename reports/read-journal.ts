@@ -1,7 +1,7 @@
 /** Reads a journal back from disk, checking it is one this chaosctl can render. */
 import { readFile } from 'node:fs/promises';
-import { JOURNAL_VERSION } from '../cli/engine/journal.ts';
-import type { Journal } from '../cli/engine/journal.ts';
+import { JOURNAL_VERSION } from '../cli/core/journal.ts';
+import type { Journal } from '../cli/core/journal.ts';
 
 /** Reads a journal file written by writeRunOutputs; throws an Error saying what is wrong with it otherwise. */
 export async function readJournal(file: string): Promise<Journal> {

@@ -4,12 +4,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Journal } from '../cli/engine/journal.ts';
+import type { Journal } from '../cli/core/journal.ts';
 import { renderHistoryHtml, renderHtml, renderIndexHtml, type PageContext } from './html.ts';
 import { listRuns, previousRun, trendOf, type KeptRun } from './history.ts';
 import { renderJunit } from './junit.ts';
 import { renderProveHtml, renderProveJunit, type ProofEntry } from './prove-report.ts';
-import type { ProofRow } from '../cli/engine/proof.ts';
+import type { ProofRow } from '../cli/core/proof.ts';
 
 type Writer = (name: string, content: string) => Promise<void>;
 

@@ -5,7 +5,7 @@
  * A figure bounded by a simulated limit is reported against that limit.
  */
 import path from 'node:path';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import { runChaosctl } from '../cli-run.ts';
 import type { BenchContext } from '../context.ts';
 import { bucketPercentile, deliveryRate, firstStatusAfter, lastProbeValue, loadOf } from '../journal-figures.ts';

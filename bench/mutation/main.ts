@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatMs, toMs } from '../../cli/engine/duration.ts';
+import { formatMs, toMs } from '../../cli/core/duration.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import { takeCensus } from './census.ts';
 import { EQUIVALENT_MUTANTS } from './equivalents.ts';

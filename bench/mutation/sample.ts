@@ -13,7 +13,7 @@
  * spans longer than MAX_SEED_LINES) are never seeds, and so stay unmeasured.
  */
 import { spanIncludes, spanPattern, type CensusMutant } from './mutant.ts';
-import { seededRandom } from '../../cli/engine/seeded-random.ts';
+import { seededRandom } from '../../cli/core/seeded-random.ts';
 
 export const MAX_SEED_LINES = 2;
 

@@ -1,6 +1,6 @@
 /** `chaosctl compare RUN_A RUN_B`: the key figures of each scenario in two kept runs, regressions marked. */
 import type { Command } from 'commander';
-import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
+import { ChaosError, EXIT, exitCodeFor } from '../core/errors.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { compareRuns, comparisonLines } from '../../reports/comparison.ts';
 import { findRun, type KeptRun } from '../../reports/history.ts';

@@ -1,6 +1,6 @@
 /** `chaosctl doctor`: can this machine run each stack mode, and what fixes what is missing. */
 import type { Command } from 'commander';
-import { exitCodeFor, EXIT } from '../engine/errors.ts';
+import { exitCodeFor, EXIT } from '../core/errors.ts';
 import { doctor } from '../stack/doctor.ts';
 import { printError } from './print-error.ts';
 import { say } from './shared.ts';

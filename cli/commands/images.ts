@@ -1,6 +1,6 @@
 /** `chaosctl images build | list`: the docker stack's offline images. */
 import type { Command } from 'commander';
-import { exitCodeFor, EXIT } from '../engine/errors.ts';
+import { exitCodeFor, EXIT } from '../core/errors.ts';
 import { dockerClient, IMAGE_LABEL, requireDaemon } from '../stack/docker/client.ts';
 import { ensureImages, missingImages, planImages } from '../stack/docker/images.ts';
 import { printError } from './print-error.ts';

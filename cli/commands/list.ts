@@ -1,7 +1,7 @@
 /** `chaosctl list`: the scenario catalogue as a table (id, kind, title, seed rows covered). */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT } from '../engine/errors.ts';
+import { EXIT } from '../core/errors.ts';
 import { checkScenarioFile, displayPath, listScenarioFiles, scenarioDir, type ScenarioFileCheck } from '../engine/scenario-loader.ts';
 
 interface ListFlags {

@@ -1,5 +1,5 @@
 /** How every command prints an error: message and code, detail lines, a stack only with DEBUG set. */
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 
 export function printError(error: unknown): void {
   if (error instanceof ChaosError) {

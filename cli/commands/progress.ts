@@ -1,8 +1,8 @@
 /** Plain progress lines on stderr, built only from run events. */
-import { formatMs } from '../engine/duration.ts';
-import type { EventBus } from '../engine/events.ts';
-import type { Journal } from '../engine/journal.ts';
-import { describeFailures, type RequiredOutcomes } from '../engine/required-outcomes.ts';
+import { formatMs } from '../core/duration.ts';
+import type { EventBus } from '../core/events.ts';
+import type { Journal } from '../core/journal.ts';
+import { describeFailures, type RequiredOutcomes } from '../core/required-outcomes.ts';
 
 const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', aborted: 'ABORTED', error: 'ERROR', interrupted: 'INTERRUPTED' };
 

@@ -2,11 +2,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ChaosError, EXIT, exitCodeFor } from '../engine/errors.ts';
+import { ChaosError, EXIT, exitCodeFor } from '../core/errors.ts';
 import { scenarioFingerprint } from '../engine/scenario-loader.ts';
 import { readJournal, writeHistoryIndex, writeProveOutputs, type ProofInput } from '../../reports/write.ts';
-import type { Journal } from '../engine/journal.ts';
-import { judgeProof, proofSummary, type ProofRow } from '../engine/proof.ts';
+import type { Journal } from '../core/journal.ts';
+import { judgeProof, proofSummary, type ProofRow } from '../core/proof.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { printError } from './print-error.ts';
 import { loadSelection, type SelectionFlags } from './run.ts';

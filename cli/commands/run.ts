@@ -1,8 +1,8 @@
 /** `chaosctl run`: load scenarios, bring up (or reuse) the stack, run each, write reports, exit with the verdict. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ChaosError, exitCodeFor } from '../engine/errors.ts';
-import type { Journal } from '../engine/journal.ts';
+import { ChaosError, exitCodeFor } from '../core/errors.ts';
+import type { Journal } from '../core/journal.ts';
 import { listScenarioFiles, loadScenarioFile, resolveScenarioRef, scenarioDir, type LoadedScenario } from '../engine/scenario-loader.ts';
 import { DEFAULT_OUT_DIR } from '../paths.ts';
 import { writeHistoryIndex, writeRunOutputs } from '../../reports/write.ts';

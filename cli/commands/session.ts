@@ -4,9 +4,9 @@
  * stack reused or brought up (and then taken down again), scenarios run one by one.
  */
 import { randomBytes } from 'node:crypto';
-import { ChaosError, EXIT } from '../engine/errors.ts';
-import { EventBus } from '../engine/events.ts';
-import type { Journal } from '../engine/journal.ts';
+import { ChaosError, EXIT } from '../core/errors.ts';
+import { EventBus } from '../core/events.ts';
+import type { Journal } from '../core/journal.ts';
 import { recover } from '../engine/recover.ts';
 import { acquireRunLock } from '../engine/run-lock.ts';
 import { runScenario } from '../engine/runner.ts';

@@ -1,5 +1,5 @@
 /** Pieces several commands share: version, stderr writer, stack construction, option parsing. */
-import { ChaosError, type ErrorCode } from '../engine/errors.ts';
+import { ChaosError, type ErrorCode } from '../core/errors.ts';
 import { InjectionLedger } from '../engine/injection-ledger.ts';
 import { stateDir } from '../paths.ts';
 import { createStackProvider } from '../stack/index.ts';

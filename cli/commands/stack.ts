@@ -1,6 +1,6 @@
 /** `chaosctl up | down | status | recover`: manage the stack and clean up after killed runs. */
 import type { Command } from 'commander';
-import { ChaosError, exitCodeFor, EXIT } from '../engine/errors.ts';
+import { ChaosError, exitCodeFor, EXIT } from '../core/errors.ts';
 import { recover } from '../engine/recover.ts';
 import { acquireStackLock, MAX_LOCK_WAIT_S, type RunLock } from '../engine/run-lock.ts';
 import { printError } from './print-error.ts';

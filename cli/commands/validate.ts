@@ -1,6 +1,6 @@
 /** `chaosctl validate`: check scenario files and report every problem with its file, line and YAML path. */
 import type { Command } from 'commander';
-import { EXIT } from '../engine/errors.ts';
+import { EXIT } from '../core/errors.ts';
 import {
   checkScenarioFile,
   displayPath,

@@ -5,7 +5,7 @@
  * takes the same path as Ctrl-C anywhere: the timeline ends and every fault is reverted.
  */
 import { render } from 'ink';
-import type { EventBus, RunEventName, RunEvents } from '../engine/events.ts';
+import type { EventBus, RunEventName, RunEvents } from '../core/events.ts';
 import { initialState, reduce, type DashboardState } from './state.ts';
 import { Dashboard } from './view.tsx';
 

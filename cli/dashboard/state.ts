@@ -2,9 +2,9 @@
  * The dashboard's state, built only from run events by a pure reducer, so what
  * the screen shows can be tested without a terminal.
  */
-import type { RunEventName, RunEvents } from '../engine/events.ts';
-import type { ExpectationResult, RunStatus } from '../engine/journal.ts';
-import { requiredCount, type RequiredOutcomes } from '../engine/required-outcomes.ts';
+import type { RunEventName, RunEvents } from '../core/events.ts';
+import type { ExpectationResult, RunStatus } from '../core/journal.ts';
+import { requiredCount, type RequiredOutcomes } from '../core/required-outcomes.ts';
 
 /** How many recent values a sparkline keeps. */
 export const HISTORY = 40;

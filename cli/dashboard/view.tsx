@@ -7,7 +7,7 @@
  * the width, so Ink never has to clear the screen.
  */
 import { Box, Static, Text } from 'ink';
-import { formatMs } from '../engine/duration.ts';
+import { formatMs } from '../core/duration.ts';
 import type { DashboardState, LoadView, ProbeView, ScenarioSummary, StepView } from './state.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';

@@ -2,9 +2,9 @@
  * Evaluates a scenario's expectations against what a run recorded. Pure: the
  * input is the journal's measurements, the output a verdict with evidence.
  */
-import { formatMs, toMs } from './duration.ts';
-import type { ExpectationResult, ExpectationSubject, FaultRecord, Journal, LatencySummary, ProbeSample } from './journal.ts';
-import type { Condition, Expectation, Window } from './scenario-schema.ts';
+import { formatMs, toMs } from '../core/duration.ts';
+import type { ExpectationResult, ExpectationSubject, FaultRecord, Journal, LatencySummary, ProbeSample } from '../core/journal.ts';
+import type { Condition, Expectation, Window } from '../core/scenario-schema.ts';
 
 /** What the evaluation reads from a journal. */
 export type Measurements = Pick<Journal, 'loads' | 'faults' | 'probes' | 'timelineDurationMs' | 'finalSamples'> & Partial<Pick<Journal, 'actions'>>;

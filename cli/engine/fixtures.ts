@@ -4,8 +4,8 @@
  * to take it away after the verdict.
  */
 import type pg from 'pg';
-import type { FixtureRecord } from './journal.ts';
-import type { Fixture } from './scenario-schema.ts';
+import type { FixtureRecord } from '../core/journal.ts';
+import type { Fixture } from '../core/scenario-schema.ts';
 
 /** A fixture may load thousands of rows; it may not hang a run forever. */
 export const FIXTURE_TIMEOUT_MS = 120_000;

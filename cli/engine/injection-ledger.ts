@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ChaosError } from './errors.ts';
-import type { FaultSpec } from './scenario-schema.ts';
+import { ChaosError } from '../core/errors.ts';
+import type { FaultSpec } from '../drivers/registry.ts';
 import type { StackMode } from '../stack/types.ts';
 
 export interface LedgerEntry {

@@ -5,7 +5,8 @@
  * revert: a fault lives in a service of its stack and went with it, so its ledger
  * entry is settled (forgotten, and said so) instead of blocking every later run.
  */
-import { faultDriverFor, FAULT_DRIVERS, type FaultContext } from '../drivers/faults/index.ts';
+import type { FaultContext } from '../drivers/faults/types.ts';
+import { BUILTIN_REGISTRIES, faultDriverFor, FAULT_DRIVERS } from '../drivers/registry.ts';
 import type { StackProvider } from '../stack/types.ts';
 import { SERVICE_NAMES } from '../stack/types.ts';
 import { isAlive, type InjectionLedger, type LedgerEntry } from './injection-ledger.ts';
@@ -52,7 +53,7 @@ export async function recover(stack: StackProvider, ledger: InjectionLedger, opt
   const ordered = [...entries].reverse().sort((a, b) => Number(b.spec.driver === 'service') - Number(a.spec.driver === 'service'));
   for (const entry of ordered) {
     try {
-      await faultDriverFor(entry.spec).revert(entry.step, entry.spec, ctx);
+      await faultDriverFor(BUILTIN_REGISTRIES, entry.spec).revert(entry.step, entry.spec, ctx);
       ledger.remove(entry.key);
       report.reverted.push(entry);
       progress(`reverted ${entry.scenarioId}/${entry.step}: ${entry.description}`);

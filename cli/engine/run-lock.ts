@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ChaosError } from './errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { isAlive } from './injection-ledger.ts';
 
 export interface RunLock {

@@ -4,20 +4,20 @@
  * verdicts. Everything observed goes into the journal; nothing here exits.
  */
 import { evaluateExpectation, checkCondition, describeCondition } from './assertions.ts';
-import { startClock, type Clock } from './clock.ts';
-import { formatMs, toMs } from './duration.ts';
-import type { EventBus, RunEvents } from './events.ts';
+import { startClock, type Clock } from '../core/clock.ts';
+import { formatMs, toMs } from '../core/duration.ts';
+import type { EventBus, RunEvents } from '../core/events.ts';
 import type { InjectionLedger } from './injection-ledger.ts';
-import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from './journal.ts';
-import type { ActionSpec, FaultSpec, LoadSpec, Scenario, SteadyCheck, Step } from './scenario-schema.ts';
+import { JOURNAL_VERSION, type ActionRecord, type FaultRecord, type FixtureRecord, type Journal, type JournalEvent, type ProbeRecord, type RunStatus, type SteadyCheckResult, type TimelineEntry } from '../core/journal.ts';
+import type { SteadyCheck } from '../core/scenario-schema.ts';
 import { expectationId, scenarioFingerprint, type LoadedScenario } from './scenario-loader.ts';
-import { faultDriverFor, type FaultContext } from '../drivers/faults/index.ts';
-import { loadDriverFor } from '../drivers/load/index.ts';
-import { describeAction, runTargetAction } from '../drivers/actions/target.ts';
+import type { FaultContext } from '../drivers/faults/types.ts';
+import { actionDriverFor, BUILTIN_REGISTRIES, faultDriverFor, loadDriverFor, probeDriverFor, type ActionSpec, type FaultSpec, type LoadSpec, type ProbeSpec, type Registries, type Scenario, type Step } from '../drivers/registry.ts';
 import { runFixtures } from './fixtures.ts';
-import { describeFailures, requiredOutcomesOf } from './required-outcomes.ts';
+import { describeFailures } from '../core/required-outcomes.ts';
+import { requiredOutcomesOf } from './required-outcomes.ts';
 import { watchStopConditions } from './stop-conditions.ts';
-import { probeContext, runProbe, sampleProbe, type ProbeContext } from '../drivers/probes/index.ts';
+import { probeContext, runProbe, type ProbeContext } from '../drivers/probes/index.ts';
 import type { StackEndpoints, StackProvider } from '../stack/types.ts';
 
 export interface RunOptions {
@@ -34,7 +34,12 @@ export interface RunOptions {
   services: Record<string, string>;
   /** How often steady-state checks sample while waiting for their condition. */
   steadyPollMs?: number;
+  /** The drivers of every kind of step and probe; the built-in ones unless a test passes its own. */
+  registries?: Registries;
 }
+
+/** The options once the registries are settled (the built-in ones when none were given). */
+type Settled = RunOptions & { registries: Registries };
 
 /** Length of the timeline: its declared duration, else the end of its last step. */
 export function timelineLength(scenario: Scenario): number {
@@ -68,7 +73,8 @@ interface ActiveFault {
   revert: () => Promise<void>;
 }
 
-export async function runScenario(options: RunOptions): Promise<Journal> {
+export async function runScenario(runOptions: RunOptions): Promise<Journal> {
+  const options: Settled = { ...runOptions, registries: runOptions.registries ?? BUILTIN_REGISTRIES };
   const { loaded, bus, signal } = options;
   const { scenario } = loaded;
   const startedAt = new Date();
@@ -87,7 +93,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     timelineMs,
     plan: planOf(scenario),
     probeConditions: probeConditionsOf(scenario),
-    requiredOutcomes: requiredOutcomesOf(scenario),
+    requiredOutcomes: requiredOutcomesOf(scenario, options.registries),
   });
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
   if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
@@ -106,7 +112,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
       await runTimeline(scenario, options, ctx, journal, timelineMs, log, problems);
       if (!signal.aborted && problems.length === 0 && !journal.abort) {
         journal.steadyState.after = await steadyState('after', scenario.steadyState, options, ctx);
-        await finalSamples(scenario, journal, ctx);
+        await finalSamples(scenario, journal, ctx, options.registries);
       }
     } else if (ready && !steadyBefore) {
       log('error', 'steady state before the timeline was not met: the timeline did not run');
@@ -205,7 +211,14 @@ function finish(journal: Journal, options: RunOptions, startedAt: Date, problems
   return journal;
 }
 
-function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): Journal {
+/** A probe's record before its first sample: its spec and what its driver says of it. */
+function probeRecord(spec: ProbeSpec, registries: Registries): ProbeRecord {
+  const driver = probeDriverFor(registries, spec);
+  const targetPath = driver.targetPath?.(spec);
+  return { name: spec.name, spec, description: driver.describe(spec), ...(targetPath === undefined ? {} : { targetPath }), samples: [] };
+}
+
+function newJournal(options: Settled, startedAt: Date, timelineMs: number): Journal {
   const { scenario, file } = options.loaded;
   return {
     journalVersion: JOURNAL_VERSION,
@@ -240,7 +253,7 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
     faults: [],
     actions: [],
     fixtures: [],
-    probes: scenario.probes.map((spec): ProbeRecord => ({ name: spec.name, spec, samples: [] })),
+    probes: scenario.probes.map((spec) => probeRecord(spec, options.registries)),
     expectations: [],
     finalSamples: {},
     events: [],
@@ -248,15 +261,15 @@ function newJournal(options: RunOptions, startedAt: Date, timelineMs: number): J
 }
 
 /** One sample of every probe a `final` expectation reads, after the run is over. */
-async function finalSamples(scenario: Scenario, journal: Journal, ctx: ProbeContext): Promise<void> {
+async function finalSamples(scenario: Scenario, journal: Journal, ctx: ProbeContext, registries: Registries): Promise<void> {
   const names = new Set(scenario.expect.flatMap((e) => (e.kind === 'final' ? [e.probe] : [])));
   for (const name of names) {
     const spec = scenario.probes.find((p) => p.name === name);
-    if (spec) journal.finalSamples[name] = await sampleProbe(spec, ctx);
+    if (spec) journal.finalSamples[name] = await probeDriverFor(registries, spec).sample(spec, ctx);
   }
 }
 
-async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], options: RunOptions, ctx: ProbeContext): Promise<SteadyCheckResult[]> {
+async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], options: Settled, ctx: ProbeContext): Promise<SteadyCheckResult[]> {
   const { clock } = ctx;
   const results: SteadyCheckResult[] = [];
   for (const check of checks) {
@@ -269,7 +282,7 @@ async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], opt
     let passed = false;
     while (!options.signal.aborted) {
       attempts += 1;
-      last = await sampleProbe(spec, ctx);
+      last = await probeDriverFor(options.registries, spec).sample(spec, ctx);
       passed = checkCondition(last, check.condition).ok;
       if (passed || clock.now() >= deadline) break;
       await clock.sleep(options.steadyPollMs ?? 250, options.signal);
@@ -283,7 +296,7 @@ async function steadyState(phase: 'before' | 'after', checks: SteadyCheck[], opt
 
 async function runTimeline(
   scenario: Scenario,
-  options: RunOptions,
+  options: Settled,
   ctx: ProbeContext,
   journal: Journal,
   timelineMs: number,
@@ -292,7 +305,7 @@ async function runTimeline(
 ): Promise<void> {
   const { bus, ledger } = options;
   const { clock } = ctx;
-  const requiredOutcomes = requiredOutcomesOf(scenario);
+  const requiredOutcomes = requiredOutcomesOf(scenario, options.registries);
   // Ends the timeline early on interrupt or when a driver fails.
   const halt = new AbortController();
   const onAbort = (): void => halt.abort();
@@ -310,19 +323,21 @@ async function runTimeline(
   });
 
   const probesDone = new AbortController();
-  const probeTasks = journal.probes.map((record) =>
-    runProbe(record.spec, ctx, probesDone.signal, (sample) => {
+  // The journal holds one record per probe of the scenario, in the scenario's order.
+  const probeTasks = scenario.probes.map((spec, i) => {
+    const record = journal.probes[i] as ProbeRecord;
+    return runProbe(probeDriverFor(options.registries, spec), spec, ctx, probesDone.signal, (sample) => {
       record.samples.push(sample);
       bus.emit('probe:sample', { probe: record.name, sample });
-    }),
-  );
+    });
+  });
 
   const active: ActiveFault[] = [];
   const faultCtx: FaultContext = { stack: options.stack, endpoints: options.endpoints };
 
   const runLoad = async (step: Step, spec: LoadSpec, entry: TimelineEntry): Promise<void> => {
     const forMs = step.for ? toMs(step.for) : timelineMs - entry.plannedAtMs;
-    const driver = loadDriverFor(spec);
+    const driver = loadDriverFor(options.registries, spec);
     entry.startedMs = clock.now();
     bus.emit('step:start', { step: step.name, kind: 'load', tMs: entry.startedMs });
     log('info', `load ${step.name} started: ${driver.describe(spec)}`);
@@ -334,7 +349,8 @@ async function runTimeline(
       return fail(`load ${step.name} could not start: ${entry.error}`);
     }
     await Promise.race([run.finished, clock.until(entry.plannedAtMs + forMs, halt.signal)]);
-    const record = await run.stop();
+    const targetPath = driver.targetPath?.(spec);
+    const record = { ...(await run.stop()), ...(targetPath === undefined ? {} : { targetPath }) };
     journal.loads.push(record);
     if (record.driverError) fail(`load ${step.name}: ${record.driverError}`);
     entry.endedMs = clock.now();
@@ -343,7 +359,7 @@ async function runTimeline(
   };
 
   const runFault = async (step: Step, spec: FaultSpec, entry: TimelineEntry): Promise<void> => {
-    const driver = faultDriverFor(spec);
+    const driver = faultDriverFor(options.registries, spec);
     const record: FaultRecord = { step: step.name, spec, description: driver.describe(spec), injectedMs: null, revertStartedMs: null, revertedMs: null };
     journal.faults.push(record);
     const key = `${options.runId}/${scenario.id}/${step.name}`;
@@ -401,12 +417,13 @@ async function runTimeline(
   };
 
   const runAction = async (step: Step, spec: ActionSpec, entry: TimelineEntry): Promise<void> => {
-    const record: ActionRecord = { step: step.name, spec, description: describeAction(spec), startedMs: clock.now(), endedMs: null, outcome: null };
+    const driver = actionDriverFor(options.registries, spec);
+    const record: ActionRecord = { step: step.name, spec, description: driver.describe(spec), startedMs: clock.now(), endedMs: null, outcome: null };
     journal.actions.push(record);
     entry.startedMs = record.startedMs;
     bus.emit('step:start', { step: step.name, kind: 'action', tMs: entry.startedMs });
     log('info', `action ${step.name} started: ${record.description}`);
-    Object.assign(record, await runTargetAction(spec, options.endpoints));
+    Object.assign(record, await driver.run(spec, { endpoints: options.endpoints }));
     record.endedMs = entry.endedMs = clock.now();
     if (record.error) entry.error = record.error;
     bus.emit('step:end', { step: step.name, kind: 'action', tMs: entry.endedMs, ...(record.error ? { error: record.error } : {}) });

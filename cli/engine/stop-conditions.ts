@@ -7,10 +7,10 @@
  * and the runner stops the timeline.
  */
 import { checkCondition, describeCondition } from './assertions.ts';
-import { formatMs, toMs } from './duration.ts';
-import type { EventBus } from './events.ts';
-import type { StopRecord } from './journal.ts';
-import type { StopCondition } from './scenario-schema.ts';
+import { formatMs, toMs } from '../core/duration.ts';
+import type { EventBus } from '../core/events.ts';
+import type { StopRecord } from '../core/journal.ts';
+import type { StopCondition } from '../core/scenario-schema.ts';
 
 export function stopConditionId(condition: StopCondition, index: number): string {
   return condition.id ?? `abort-${index + 1}`;

@@ -10,7 +10,8 @@ import { isEntryPoint } from './entry-point.ts';
 import { DEFAULT_SCENARIO_DIR, PACKAGE_ROOT } from '../paths.ts';
 import { describeCondition } from './assertions.ts';
 import { expectationId, listScenarioFiles, validateScenarioText } from './scenario-loader.ts';
-import type { Expectation, Scenario } from './scenario-schema.ts';
+import type { Expectation } from '../core/scenario-schema.ts';
+import type { Scenario } from '../drivers/registry.ts';
 
 export const CLAUSES_FILE = path.join(PACKAGE_ROOT, 'docs', 'seed-clauses.md');
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isEntryPoint } from './entry-point.ts';
 import { DEFAULT_SCENARIO_DIR } from '../paths.ts';
-import { scenarioJsonSchema } from './scenario-schema.ts';
+import { scenarioJsonSchema } from '../drivers/registry.ts';
 
 /** Where the generated schema lives. */
 export const SCHEMA_FILE = path.join(DEFAULT_SCENARIO_DIR, 'schema.json');

@@ -3,7 +3,7 @@
  * ServiceControl built on it: restart, isRunning and ensureRunning are the
  * same for all three.
  */
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import type { ServiceControl, ServiceName } from './types.ts';
 import { processState, sendSignal, stopProcess, waitUntil } from './processes.ts';
 

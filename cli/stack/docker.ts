@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { stateDir } from '../paths.ts';
 import { dockerClient, requireDaemon, STACK_LABEL } from './docker/client.ts';
 import { containerName, containerState, createContainer, logTail, specHash, STATE_DIR_LABEL, waitReady } from './docker/containers.ts';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { waitForHttp } from './http-probe.ts';
 import { isAlive, spawnDetached, stopProcess, tailOfFile } from './processes.ts';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { PACKAGE_ROOT, stateDir } from '../paths.ts';
 import { maskDatabaseUrl } from '../../target/config.ts';
 import { withActiveMutant } from './active-mutant.ts';

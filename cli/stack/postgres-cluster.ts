@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { childPids, findOnPath, isExecutable, isOurProcess, processState, runTool, sendSignal, waitUntil } from './processes.ts';
 
 const execFileAsync = promisify(execFile);

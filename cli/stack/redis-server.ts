@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { sleep } from './http-probe.ts';
 import { findOnPath, isAlive, spawnDetached, stopProcess, tailOfFile } from './processes.ts';
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { waitForHttp } from './http-probe.ts';
 import type { StackTlsFiles } from './stack-tls.ts';

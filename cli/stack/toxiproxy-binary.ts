@@ -5,7 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import { findOnPath, isExecutable, runTool } from './processes.ts';
 
 export const TOXIPROXY_VERSION = '2.12.0';

@@ -1,6 +1,6 @@
 /** Running the Toxiproxy server and keeping its proxies as the stack wants them. */
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { ChaosError } from '../engine/errors.ts';
+import { ChaosError } from '../core/errors.ts';
 import type { ProxyEndpoint } from './types.ts';
 import { httpStatus, waitForHttp } from './http-probe.ts';
 import { isAlive, spawnDetached, stopProcess, tailOfFile } from './processes.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bucketPercentile, deliveryRate, firstStatusAfter, ratio } from '../../bench/journal-figures.ts';
-import type { ProbeSample } from '../../cli/engine/journal.ts';
+import type { ProbeSample } from '../../cli/core/journal.ts';
 import { cpuPercentBetween, cpuTicksOf, statusKb } from '../../bench/proc-sampler.ts';
 import { copyText, replaceStep } from '../../bench/scenario-copies.ts';
 import { parse } from 'yaml';

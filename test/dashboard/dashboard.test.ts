@@ -5,7 +5,7 @@ import { renderToString } from 'ink';
 import { initialState, reduce, HISTORY, type AnyEvent, type DashboardState } from '../../cli/dashboard/state.ts';
 import { Dashboard, progressBar, sparkline } from '../../cli/dashboard/view.tsx';
 import { colourAllowed } from '../../cli/dashboard/live.tsx';
-import type { FaultRecord } from '../../cli/engine/journal.ts';
+import type { FaultRecord } from '../../cli/core/journal.ts';
 
 const fault: FaultRecord = {
   step: 'db-down',

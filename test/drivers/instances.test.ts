@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { instanceEndpoints } from '../../cli/drivers/actions/target.ts';
 import { scrapeUrls } from '../../cli/drivers/probes/metrics.ts';
 import { parseInstances } from '../../cli/commands/shared.ts';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 
 const ONE: StackEndpoints = { targetUrl: 'http://127.0.0.1:4000', toxiproxyUrl: 'http://127.0.0.1:8474', databaseUrl: 'postgres://x@127.0.0.1/db', proxies: {} };

@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { classifyTopupReply, isTopupError, paymentsLoadDriver } from '../../cli/drivers/load/payments.ts';
 import { arrivalOffsetMs as userOffsetMs } from '../../cli/drivers/load/virtual-users.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { EventBus } from '../../cli/engine/events.ts';
-import { LoadSchema, type PaymentsLoadSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { EventBus } from '../../cli/core/events.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import type { PaymentsLoadSpec } from '../../cli/drivers/load/payments.ts';
 import { stackForThisFile } from './stack-for-file.ts';
 
 function spec(input: Record<string, unknown>): PaymentsLoadSpec {

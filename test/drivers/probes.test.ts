@@ -6,12 +6,14 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parsePrometheus, sumMetric } from '../../cli/drivers/probes/metrics.ts';
-import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { ProbeSchema } from '../../cli/engine/scenario-schema.ts';
+import { probeContext, type ProbeContext } from '../../cli/drivers/probes/index.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { BUILTIN_REGISTRIES, probeDriverFor, ProbeSchema, type ProbeSpec } from '../../cli/drivers/registry.ts';
 import { findPostgresBinDir, PostgresCluster } from '../../cli/stack/postgres-cluster.ts';
 import { freePort } from '../../cli/stack/free-port.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
+
+const sampleProbe = (spec: ProbeSpec, ctx: ProbeContext) => probeDriverFor(BUILTIN_REGISTRIES, spec).sample(spec, ctx);
 
 const EXPOSITION = `# HELP db_pool_connections PostgreSQL pool connections by state.
 # TYPE db_pool_connections gauge

@@ -2,7 +2,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simFaultDriver, injectCalls } from '../../cli/drivers/faults/sim.ts';
-import { FaultSchema, type SimFaultSpec } from '../../cli/engine/scenario-schema.ts';
+import { FaultSchema } from '../../cli/drivers/registry.ts';
+import type { SimFaultSpec } from '../../cli/drivers/faults/sim.ts';
 import type { FaultContext } from '../../cli/drivers/faults/types.ts';
 import type { StackProvider } from '../../cli/stack/types.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';

@@ -1,11 +1,14 @@
 /** The sim probe against a real YooKassa simulator: a counter of its control API, counted from the run's first sample. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
+import { probeContext, type ProbeContext } from '../../cli/drivers/probes/index.ts';
 import { numberAt } from '../../cli/drivers/probes/sim.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { ProbeSchema, type SimProbeSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { BUILTIN_REGISTRIES, probeDriverFor, ProbeSchema, type ProbeSpec } from '../../cli/drivers/registry.ts';
+import type { SimProbeSpec } from '../../cli/drivers/probes/sim.ts';
 import { buildYooKassaSim } from '../../target/sims/yookassa/sim.ts';
+
+const sampleProbe = (spec: ProbeSpec, ctx: ProbeContext) => probeDriverFor(BUILTIN_REGISTRIES, spec).sample(spec, ctx);
 
 const SHOP = '424242';
 const SECRET = 'test_sim_probe_secret';

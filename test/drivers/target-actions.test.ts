@@ -3,7 +3,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { describeAction, resolveSlot, runTargetAction } from '../../cli/drivers/actions/target.ts';
-import { ActionSchema, StepSchema, type TargetActionSpec } from '../../cli/engine/scenario-schema.ts';
+import { ActionSchema, StepSchema } from '../../cli/drivers/registry.ts';
+import type { TargetActionSpec } from '../../cli/drivers/actions/target.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { registerControl } from '../../target/control/routes.ts';
 

@@ -9,10 +9,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bot } from 'grammy';
 import { telegramLoadDriver, actionRequest, arrivalOffsetMs } from '../../cli/drivers/load/telegram.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { EventBus } from '../../cli/engine/events.ts';
-import type { LoadSecond } from '../../cli/engine/journal.ts';
-import { LoadSchema, TelegramActionSchema, type TelegramLoadSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { EventBus } from '../../cli/core/events.ts';
+import type { LoadSecond } from '../../cli/core/journal.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import { TelegramActionSchema, type TelegramLoadSpec } from '../../cli/drivers/load/telegram.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
 
 const TOKEN = '7000000002:AAHsimulatedTokenForTheLoadDriver0000';

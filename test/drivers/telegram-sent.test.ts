@@ -1,11 +1,14 @@
 /** The telegram-sent probe against the real Telegram simulator: counts what the bot sent to a chat since the run started. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probeContext, sampleProbe } from '../../cli/drivers/probes/index.ts';
+import { probeContext, type ProbeContext } from '../../cli/drivers/probes/index.ts';
 import { sentQueryUrl } from '../../cli/drivers/probes/telegram-sent.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { ProbeSchema, type TelegramSentProbeSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { BUILTIN_REGISTRIES, probeDriverFor, ProbeSchema, type ProbeSpec } from '../../cli/drivers/registry.ts';
+import type { TelegramSentProbeSpec } from '../../cli/drivers/probes/telegram-sent.ts';
 import { buildTelegramSim } from '../../target/sims/telegram/sim.ts';
+
+const sampleProbe = (spec: ProbeSpec, ctx: ProbeContext) => probeDriverFor(BUILTIN_REGISTRIES, spec).sample(spec, ctx);
 
 const TOKEN = '7000000004:AAHsimulatedTokenForSentProbe0000000';
 const sim = buildTelegramSim({ token: TOKEN });

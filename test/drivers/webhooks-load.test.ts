@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyDelivery, deliveryCount, deliveryOffsetMs, duplicatesAtOnce, isWebhookError, payerTurns, payingUsers, planDeliveries, webhooksLoadDriver } from '../../cli/drivers/load/webhooks.ts';
-import { startClock } from '../../cli/engine/clock.ts';
-import { EventBus } from '../../cli/engine/events.ts';
-import type { LoadSecond } from '../../cli/engine/journal.ts';
-import { LoadSchema, type WebhooksLoadSpec } from '../../cli/engine/scenario-schema.ts';
+import { startClock } from '../../cli/core/clock.ts';
+import { EventBus } from '../../cli/core/events.ts';
+import type { LoadSecond } from '../../cli/core/journal.ts';
+import { LoadSchema } from '../../cli/drivers/registry.ts';
+import type { WebhooksLoadSpec } from '../../cli/drivers/load/webhooks.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { stackForThisFile } from './stack-for-file.ts';
 

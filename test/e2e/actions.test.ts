@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { isolatedEnv, runCli } from './cli.ts';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 

@@ -11,8 +11,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { isolatedEnv, runCli } from './cli.ts';
-import type { Journal } from '../../cli/engine/journal.ts';
-import type { ProofRow } from '../../cli/engine/proof.ts';
+import type { Journal } from '../../cli/core/journal.ts';
+import type { ProofRow } from '../../cli/core/proof.ts';
 import type { StackEndpoints } from '../../cli/stack/types.ts';
 
 function journalsIn(outDir: string): Journal[] {

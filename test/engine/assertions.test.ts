@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateExpectation, resolveWindow, samplesIn, type Measurements } from '../../cli/engine/assertions.ts';
-import type { FaultRecord, LatencySummary, LoadRecord, ProbeSample } from '../../cli/engine/journal.ts';
-import { ExpectationSchema, type Expectation } from '../../cli/engine/scenario-schema.ts';
+import type { FaultRecord, LatencySummary, LoadRecord, ProbeSample } from '../../cli/core/journal.ts';
+import { ExpectationSchema, type Expectation } from '../../cli/core/scenario-schema.ts';
 
 const latency = (p95: number, count = 100): LatencySummary => ({ count, min: 1, mean: p95 / 2, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.2, max: p95 * 2 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ChaosError, ERRORS, EXIT, exitCodeFor, formatMessage, type ErrorCode } from '../../cli/engine/errors.ts';
+import { ChaosError, ERRORS, EXIT, exitCodeFor, formatMessage, type ErrorCode } from '../../cli/core/errors.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 
 const EXIT_TEXT: Record<string, string> = { badInput: '2', stackFailure: '3', interrupted: '130/143' };

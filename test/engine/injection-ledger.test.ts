@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InjectionLedger, isAlive, type LedgerEntry } from '../../cli/engine/injection-ledger.ts';
 import { acquireRunLock } from '../../cli/engine/run-lock.ts';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 
 const entry = (step: string): LedgerEntry => ({
   key: `run/C1/${step}`,

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startClock, MAX_TIMER_MS } from '../../cli/engine/clock.ts';
-import { MAX_DURATION_MS, toMs } from '../../cli/engine/duration.ts';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { startClock, MAX_TIMER_MS } from '../../cli/core/clock.ts';
+import { MAX_DURATION_MS, toMs } from '../../cli/core/duration.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 import { loadScenarioFile, MAX_PROBLEMS, MAX_SCENARIO_BYTES, MAX_SCENARIO_DEPTH, validateScenarioText, type Problem } from '../../cli/engine/scenario-loader.ts';
 import { DEFAULT_SCENARIO_DIR } from '../../cli/paths.ts';
 

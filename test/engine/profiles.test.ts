@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 import { applyProfile, mergeProfile, profileNames } from '../../cli/engine/profiles.ts';
 import { checkScenarioFile, loadScenarioFile } from '../../cli/engine/scenario-loader.ts';
 

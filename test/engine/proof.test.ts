@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeProof, proofSummary } from '../../cli/engine/proof.ts';
-import type { ExpectationResult, Journal, RunStatus } from '../../cli/engine/journal.ts';
+import { judgeProof, proofSummary } from '../../cli/core/proof.ts';
+import type { ExpectationResult, Journal, RunStatus } from '../../cli/core/journal.ts';
 
 function journal(status: RunStatus, failedIds: string[] = []): Journal {
   const expectations = ['a', 'b'].concat(failedIds.filter((id) => id !== 'a' && id !== 'b')).map(

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { attachProgress } from '../../cli/commands/progress.ts';
 import { initialState, reduce } from '../../cli/dashboard/state.ts';
-import { EventBus } from '../../cli/engine/events.ts';
-import { describeFailures, requiredOutcomesOf } from '../../cli/engine/required-outcomes.ts';
+import { EventBus } from '../../cli/core/events.ts';
+import { describeFailures } from '../../cli/core/required-outcomes.ts';
+import { requiredOutcomesOf } from '../../cli/engine/required-outcomes.ts';
 import { loadScenarioFile } from '../../cli/engine/scenario-loader.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
-import type { Scenario } from '../../cli/engine/scenario-schema.ts';
+import type { Scenario } from '../../cli/drivers/registry.ts';
 
 const l11 = async (): Promise<Scenario> => (await loadScenarioFile(path.join(PACKAGE_ROOT, 'scenarios', 'L11.yaml'))).scenario;
 

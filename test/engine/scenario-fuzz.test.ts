@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChaosError, exitCodeFor, EXIT } from '../../cli/engine/errors.ts';
+import { ChaosError, exitCodeFor, EXIT } from '../../cli/core/errors.ts';
 import { checkScenarioFile, listScenarioFiles, loadScenarioFile, validateScenarioText, type Problem } from '../../cli/engine/scenario-loader.ts';
 import { DEFAULT_SCENARIO_DIR } from '../../cli/paths.ts';
-import { seededRandom as rng } from '../../cli/engine/seeded-random.ts';
+import { seededRandom as rng } from '../../cli/core/seeded-random.ts';
 
 const SEED = Number(process.env.CHAOSCTL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Mutants checked in memory, and the share of them also written to a file and loaded. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 import {
   expectationId,
   formatPath,

@@ -11,5 +11,5 @@ test('scenarios/schema.json matches the zod scenario schema', () => {
     assert.fail(`${SCHEMA_FILE} is missing: run npm run schema`);
   }
   // Compare text, not objects: key order and formatting are part of the generated file.
-  assert.ok(onDisk === renderSchemaFile(), 'scenarios/schema.json is out of date with cli/engine/scenario-schema.ts: run npm run schema and commit the result');
+  assert.ok(onDisk === renderSchemaFile(), 'scenarios/schema.json is out of date with cli/core/scenario-schema.ts: run npm run schema and commit the result');
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { InjectionLedger, type LedgerEntry } from '../../cli/engine/injection-ledger.ts';
 import { recover } from '../../cli/engine/recover.ts';
 import { acquireStackLock } from '../../cli/engine/run-lock.ts';
-import { ChaosError } from '../../cli/engine/errors.ts';
+import { ChaosError } from '../../cli/core/errors.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import type { StackProvider } from '../../cli/stack/types.ts';
 

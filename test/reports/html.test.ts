@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import {
   CHART_WIDTH,
   PLOT_LEFT,

@@ -10,9 +10,9 @@ import type {
   LatencySummary,
   LoadSecond,
   ProbeSample,
-} from '../../cli/engine/journal.ts';
-import { JOURNAL_VERSION } from '../../cli/engine/journal.ts';
-import { seededRandom as random } from '../../cli/engine/seeded-random.ts';
+} from '../../cli/core/journal.ts';
+import { JOURNAL_VERSION } from '../../cli/core/journal.ts';
+import { seededRandom as random } from '../../cli/core/seeded-random.ts';
 
 export type Variant = 'passed' | 'failed';
 

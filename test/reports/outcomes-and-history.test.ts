@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import { PACKAGE_ROOT } from '../../cli/paths.ts';
 import { compareRuns } from '../../reports/comparison.ts';
 import { keyFigures } from '../../reports/figures.ts';
@@ -32,6 +32,20 @@ test('L11 (a real run): the 503s its expectation requires while the database is 
   const figures = keyFigures(journal);
   assert.equal(figures.errors, 0);
   assert.equal(figures.errorRate, 0);
+});
+
+test('L11 as this version journals it: the load and the probe meet on the target path their drivers named, not on their kinds', async () => {
+  const old = await real('L11');
+  const downLoad = old.loads.find((l) => l.step === 'health-load-db-down');
+  assert.ok(downLoad);
+  const named = (targetPath: string | undefined): Journal => ({
+    ...old,
+    loads: old.loads.map((l) => ({ ...l, ...(targetPath === undefined ? {} : { targetPath }) })),
+    probes: old.probes.map((p) => ({ ...p, description: `probe ${p.name}`, ...(targetPath === undefined ? {} : { targetPath }) })),
+  });
+  const outcome = (journal: Journal): number => loadOutcomes(journal, journal.loads.find((l) => l.step === downLoad.step) ?? downLoad).requiredCount;
+  assert.equal(outcome(named('/health')), downLoad.statusCounts['503']);
+  assert.equal(outcome(named(undefined)), 0, 'drivers that name no target path: their specs\' paths do not count');
 });
 
 test('a 503 outside the fault window, or on a load no expectation speaks for, stays an error', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Journal } from '../../cli/engine/journal.ts';
+import type { Journal } from '../../cli/core/journal.ts';
 import { readJournal, uniqueBaseNames, writeRunOutputs } from '../../reports/write.ts';
 import { buildEmptyJournal, buildJournal } from './journal-fixture.ts';
 import { checkMarkup, startTags } from './markup-check.ts';

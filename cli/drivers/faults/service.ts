@@ -1,7 +1,20 @@
 /** Whole-service faults (stop, restart, pause, kill), carried out by the stack provider. */
-import { ChaosError } from '../../engine/errors.ts';
-import type { ServiceFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import { z } from 'zod';
+import { targetInstance } from '../../core/scenario-schema.ts';
 import type { FaultDriver } from './types.ts';
+
+/** A fault on a whole service of the stack: a process in local mode, a container in docker mode. */
+export const ServiceFaultSchema = z
+  .object({
+    driver: z.literal('service'),
+    service: z.enum(['postgres', 'toxiproxy', 'target', 'telegram', 'yookassa', 'cryptopay']).describe('The stack service to act on (telegram, yookassa, cryptopay are the simulators).'),
+    action: z.enum(['stop', 'restart', 'pause', 'kill']).describe('stop/kill: down until reverted; pause: frozen until reverted; restart: stop then start.'),
+    instance: targetInstance('service target only: act on this one instance (1-based) when the target runs as several; without it every instance is hit.'),
+  })
+  .strict()
+  .refine((f) => f.instance === undefined || f.service === 'target', { message: 'only the target runs as several instances', path: ['instance'] });
+export type ServiceFaultSpec = z.output<typeof ServiceFaultSchema>;
 
 const WORDS: Record<ServiceFaultSpec['action'], string> = {
   stop: 'stopped',
@@ -21,7 +34,8 @@ function wrap(operation: string, spec: ServiceFaultSpec, error: unknown): ChaosE
   return new ChaosError('CHAOSCTL_E_DRIVER', { driver: 'service', operation, target: label(spec), detail }, { cause: error });
 }
 
-export const serviceFaultDriver: FaultDriver<ServiceFaultSpec> = {
+export const serviceFaultDriver: FaultDriver<typeof ServiceFaultSchema> = {
+  schema: ServiceFaultSchema,
   describe(spec) {
     return `${label(spec)} ${WORDS[spec.action]}`;
   },

@@ -1,9 +1,45 @@
 /** Faults inside the simulated outside services, through each simulator's /_sim control API. */
 import { request } from 'undici';
-import { ChaosError } from '../../engine/errors.ts';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { SimFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import { z } from 'zod';
+import { duration } from '../../core/scenario-schema.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
+
+/**
+ * A fault inside one of the simulated outside services, through its control API:
+ * slowness, a hang, forced errors (e.g. Telegram 429 with retry_after), flood
+ * limits, a user who blocked the bot. Reverting restores the simulator's normal behaviour.
+ */
+export const SimFaultSchema = z
+  .object({
+    driver: z.literal('sim'),
+    sim: z.enum(['telegram', 'yookassa', 'cryptopay']),
+    action: z
+      .enum(['latency', 'hang', 'errors', 'flood', 'block-user'])
+      .describe('latency: every API call waits; hang: calls are held until reverted; errors: the next `count` calls fail with `status`; flood (telegram): scale the flood limits; block-user (telegram): the user blocked the bot.'),
+    latency: duration.optional().describe('latency: added to every API call.'),
+    jitter: duration.optional().describe('latency: random extra, up to this much.'),
+    status: z.number().int().min(400).max(599).optional().describe('errors: the HTTP status / error code to answer with (e.g. 429, 500, 503).'),
+    count: z.number().int().min(1).max(100_000).optional().describe('errors: how many calls fail (default 1).'),
+    retryAfter: z.number().int().min(1).max(3600).optional().describe('errors with 429 on telegram: the retry_after in seconds.'),
+    methods: z.array(z.string()).optional().describe('errors: only these API methods fail (e.g. sendMessage).'),
+    processed: z
+      .boolean()
+      .optional()
+      .describe('errors on yookassa or cryptopay: the call does its work first, then fails: the provider acted but its answer was lost (a retry with the same idempotence key finds the result).'),
+    scale: z.number().positive().max(100_000).optional().describe('flood: multiplier on every Telegram flood limit (10 = ten times as many messages).'),
+    floodEnabled: z.boolean().optional().describe('flood: false turns the limits off.'),
+    user: z.number().int().min(1).optional().describe('block-user: the virtual user number.'),
+  })
+  .strict()
+  .refine((f) => (f.action !== 'flood' && f.action !== 'block-user') || f.sim === 'telegram', {
+    message: 'flood and block-user exist only on the telegram simulator',
+  })
+  .refine((f) => f.processed !== true || (f.action === 'errors' && f.sim !== 'telegram'), {
+    message: 'processed applies to errors on the yookassa and cryptopay simulators',
+  });
+export type SimFaultSpec = z.output<typeof SimFaultSchema>;
 
 /** One control call: method, path under /_sim, JSON body. */
 export interface ControlCall {
@@ -92,7 +128,8 @@ async function run(operation: string, spec: SimFaultSpec, ctx: FaultContext, cal
   }
 }
 
-export const simFaultDriver: FaultDriver<SimFaultSpec> = {
+export const simFaultDriver: FaultDriver<typeof SimFaultSchema> = {
+  schema: SimFaultSchema,
   describe(spec) {
     switch (spec.action) {
       case 'latency':

@@ -1,9 +1,25 @@
 /** Network faults through the real Toxiproxy server in front of each dependency. */
 import { Toxiproxy, type ICreateToxicBody } from 'toxiproxy-node-client';
-import { ChaosError } from '../../engine/errors.ts';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { ToxiproxyFaultSpec } from '../../engine/scenario-schema.ts';
+import { ChaosError } from '../../core/errors.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import { z } from 'zod';
+import { duration, name } from '../../core/scenario-schema.ts';
 import type { FaultContext, FaultDriver } from './types.ts';
+
+/** A network fault on one dependency's Toxiproxy proxy. */
+export const ToxiproxyFaultSchema = z
+  .object({
+    driver: z.literal('toxiproxy'),
+    proxy: name.describe('The proxy in front of a dependency: postgres, telegram, yookassa, cryptopay.'),
+    toxic: z.enum(['latency', 'timeout', 'reset_peer', 'down']).describe('"down" disables the proxy: new and open connections fail.'),
+    latency: duration.optional().describe('latency: added delay.'),
+    jitter: duration.optional().describe('latency: random extra delay, up to this much.'),
+    timeout: duration.optional().describe('timeout / reset_peer: close the connection after this long (0ms = hold it open for timeout).'),
+    stream: z.enum(['upstream', 'downstream']).default('downstream'),
+    toxicity: z.number().min(0).max(1).default(1).describe('Share of connections affected.'),
+  })
+  .strict();
+export type ToxiproxyFaultSpec = z.output<typeof ToxiproxyFaultSchema>;
 
 /** Toxics chaosctl adds are named after their step, so a revert can find them again from the spec alone. */
 export function toxicName(step: string): string {
@@ -45,7 +61,8 @@ async function setEnabled(spec: ToxiproxyFaultSpec, ctx: FaultContext, enabled: 
   await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
 }
 
-export const toxiproxyFaultDriver: FaultDriver<ToxiproxyFaultSpec> = {
+export const toxiproxyFaultDriver: FaultDriver<typeof ToxiproxyFaultSchema> = {
+  schema: ToxiproxyFaultSchema,
   describe(spec) {
     const attrs = toxicAttributes(spec);
     switch (spec.toxic) {

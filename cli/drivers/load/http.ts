@@ -4,11 +4,25 @@
  * coordinated omission as if every request were 1 ms apart, so its percentiles are not used).
  */
 import autocannon from 'autocannon';
-import { toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { HttpLoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import { z } from 'zod';
+import { duration, urlPath } from '../../core/scenario-schema.ts';
 import { LoadTally } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
+
+/** HTTP load against the target at an open arrival rate. */
+export const HttpLoadSchema = z
+  .object({
+    driver: z.literal('http'),
+    path: urlPath.describe('Path on the target HTTP side, e.g. /health.'),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    rate: z.number().positive().max(5000).describe('Requests per second, across all connections.'),
+    connections: z.number().int().positive().max(200).default(10),
+    timeout: duration.default('10s').describe('A request slower than this counts as an error.'),
+  })
+  .strict();
+export type HttpLoadSpec = z.output<typeof HttpLoadSchema>;
 
 /** autocannon never uses more connections than requests per second. */
 export function effectiveConnections(spec: HttpLoadSpec): number {
@@ -20,10 +34,13 @@ export function intendedIntervalMs(spec: HttpLoadSpec): number {
   return (1000 * effectiveConnections(spec)) / spec.rate;
 }
 
-export const httpLoadDriver: LoadDriver<HttpLoadSpec> = {
+export const httpLoadDriver: LoadDriver<typeof HttpLoadSchema> = {
+  schema: HttpLoadSchema,
   describe(spec) {
     return `HTTP ${spec.method} ${spec.path} at ${spec.rate}/s over ${effectiveConnections(spec)} connections`;
   },
+
+  targetPath: (spec) => spec.path,
 
   start(step, spec, durationMs, ctx): LoadRun {
     const url = new URL(spec.path, ctx.endpoints.targetUrl);
@@ -64,7 +81,7 @@ export const httpLoadDriver: LoadDriver<HttpLoadSpec> = {
     function finish(): LoadRecord {
       if (record) return record;
       clearInterval(ticker);
-      record = tally.finish(spec, `${httpLoadDriver.describe(spec)}, timeout ${spec.timeout}`);
+      record = { ...tally.finish(spec, `${httpLoadDriver.describe(spec)}, timeout ${spec.timeout}`), plannedRate: spec.rate };
       resolveFinished(record);
       return record;
     }

@@ -3,11 +3,11 @@
  * errors, latency into the recorder, one-second samples streamed to the bus;
  * and, at the end, the LoadRecord built from all of it.
  */
-import type { Clock } from '../../engine/clock.ts';
-import type { EventBus } from '../../engine/events.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import { LatencyRecorder } from '../../engine/latency-recorder.ts';
-import type { LoadSpec } from '../../engine/scenario-schema.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { EventBus } from '../../core/events.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import { LatencyRecorder } from './latency-recorder.ts';
+import type { StepSpec } from '../../core/scenario-schema.ts';
 
 /** For drivers whose requests are not paced by a sending rate: nothing to correct for coordinated omission. */
 export const NO_PACING = Number.MAX_SAFE_INTEGER / 1000;
@@ -58,7 +58,7 @@ export class LoadTally {
   }
 
   /** Closes the last second and builds the step's record. */
-  finish(spec: LoadSpec, description: string, driverError?: string): LoadRecord {
+  finish(spec: StepSpec, description: string, driverError?: string): LoadRecord {
     const endedMs = this.clock.now();
     this.recorder.roll(endedMs);
     this.recorder.flush();

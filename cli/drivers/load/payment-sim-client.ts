@@ -6,10 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import type { ForgeryKind } from '../../engine/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export type PaymentProviderName = 'yookassa' | 'cryptopay';
+
+/**
+ * The forgeries the provider simulators can send. YooKassa signs nothing (the target must
+ * re-read the payment): a paid or a canceled claim about a pending payment, or a claim about
+ * a payment YooKassa never made. Crypto Pay signs every webhook: a paid-looking update signed
+ * with another key, with no signature, with a valid signature of other bytes (tampered), or
+ * about an invoice that does not exist.
+ */
+export const YOOKASSA_FORGERIES = ['paid-claim', 'canceled-claim', 'unknown-payment'] as const;
+export const CRYPTOPAY_FORGERIES = ['bad-signature', 'missing-signature', 'tampered', 'unknown-payment'] as const;
+export type ForgeryKind = (typeof YOOKASSA_FORGERIES)[number] | (typeof CRYPTOPAY_FORGERIES)[number];
 
 /** One attempt of a notification, as the simulator logged it. */
 export interface DeliveryAttempt {

@@ -4,11 +4,27 @@
  * engine (virtual-users.ts); the bot creates the payment at the provider and
  * answers with a confirmation link or an error text.
  */
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { PaymentsLoadSpec } from '../../engine/scenario-schema.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import { z } from 'zod';
+import { duration } from '../../core/scenario-schema.ts';
 import type { SentRecord } from './telegram-sim-client.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 import { startVirtualUsers } from './virtual-users.ts';
+
+/** Virtual Telegram users asking the bot for a top-up (/topup AMOUNT): the bot creates the payment at the provider and answers with a link or an error. */
+export const PaymentsLoadSchema = z
+  .object({
+    driver: z.literal('payments'),
+    users: z.number().int().min(1).max(20_000).describe('How many virtual users ask for a top-up.'),
+    firstUser: z.number().int().min(1).default(1).describe('Number of the first virtual user.'),
+    arrival: z.enum(['burst', 'rate']).default('rate').describe('burst: every user at once; rate: users start at `rate` per second.'),
+    rate: z.number().positive().max(2000).default(5).describe('Users starting per second with arrival: rate.'),
+    topups: z.number().int().min(1).max(100).default(1).describe('Top-ups each user asks for, one after the other reply.'),
+    amount: z.number().positive().max(1_000_000).default(100).describe('Amount the user types, in major units (/topup 100).'),
+    replyTimeout: duration.default('10s'),
+  })
+  .strict();
+export type PaymentsLoadSpec = z.output<typeof PaymentsLoadSchema>;
 
 /** Outcome keys in a payments load record's statusCounts. */
 export const TOPUP_OUTCOMES = ['link', 'topup_failed', 'other_reply', 'missing', 'reply_error', 'inject_error'] as const;
@@ -36,7 +52,8 @@ function describe(spec: PaymentsLoadSpec): string {
   return `Payments: ${spec.users} virtual user${spec.users === 1 ? '' : 's'} ${when}, each /topup ${spec.amount}${spec.topups > 1 ? ` ×${spec.topups}` : ''} (reply timeout ${formatMs(toMs(spec.replyTimeout))})`;
 }
 
-export const paymentsLoadDriver: LoadDriver<PaymentsLoadSpec> = {
+export const paymentsLoadDriver: LoadDriver<typeof PaymentsLoadSchema> = {
+  schema: PaymentsLoadSchema,
   describe,
 
   start(step, spec, durationMs, ctx): LoadRun {

@@ -2,11 +2,46 @@
  * Virtual Telegram users, each playing the scenario's script against the bot
  * through the Telegram simulator, on the virtual-user engine (virtual-users.ts).
  */
-import { toMs, formatMs } from '../../engine/duration.ts';
-import type { TelegramAction, TelegramLoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs, formatMs } from '../../core/duration.ts';
+import { z } from 'zod';
+import { duration } from '../../core/scenario-schema.ts';
 import type { UpdateKind } from './telegram-sim-client.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
 import { startVirtualUsers } from './virtual-users.ts';
+
+/** One scripted action of a virtual Telegram user. `{user}` in texts becomes the user's number. */
+export const TelegramActionSchema = z
+  .object({
+    command: z.string().regex(/^\/?[a-z0-9_]{1,32}$/, { message: 'a bot command such as start or /start' }).optional(),
+    args: z.string().optional().describe('Text after the command.'),
+    message: z.string().min(1).optional().describe('A plain text message.'),
+    callback: z.string().min(1).max(64).optional().describe('callback_data of an inline button on the bot\'s latest keyboard message.'),
+    reply: z
+      .enum(['expected', 'none', 'any'])
+      .default('expected')
+      .describe('expected: no reply within replyTimeout is an error; none: a reply is an error (e.g. throttled); any: not checked.'),
+    repeat: z.number().int().min(1).max(1000).default(1),
+    think: duration.default('0ms').describe('Pause after this action (after its reply, when one is expected).'),
+  })
+  .strict()
+  .refine((a) => [a.command, a.message, a.callback].filter((x) => x !== undefined).length === 1, {
+    message: 'an action has exactly one of command, message or callback',
+  });
+export type TelegramAction = z.output<typeof TelegramActionSchema>;
+
+/** Virtual Telegram users playing a script against the bot, through the Telegram simulator. */
+export const TelegramLoadSchema = z
+  .object({
+    driver: z.literal('telegram'),
+    users: z.number().int().min(1).max(20_000).describe('How many virtual users play the script.'),
+    firstUser: z.number().int().min(1).default(1).describe('Number of the first virtual user (users are firstUser … firstUser+users-1).'),
+    arrival: z.enum(['burst', 'rate']).default('rate').describe('burst: every user starts at once; rate: users start at `rate` per second (open model).'),
+    rate: z.number().positive().max(2000).default(10).describe('Users starting per second with arrival: rate.'),
+    script: z.array(TelegramActionSchema).min(1),
+    replyTimeout: duration.default('5s'),
+  })
+  .strict();
+export type TelegramLoadSpec = z.output<typeof TelegramLoadSchema>;
 
 export { arrivalOffsetMs } from './virtual-users.ts';
 
@@ -38,7 +73,8 @@ function describe(spec: TelegramLoadSpec): string {
   return `Telegram: ${who} ${when}, each: ${steps} (reply timeout ${formatMs(toMs(spec.replyTimeout))})`;
 }
 
-export const telegramLoadDriver: LoadDriver<TelegramLoadSpec> = {
+export const telegramLoadDriver: LoadDriver<typeof TelegramLoadSchema> = {
+  schema: TelegramLoadSchema,
   describe,
 
   start(step, spec, durationMs, ctx): LoadRun {

@@ -9,9 +9,9 @@
  * A fast bot can answer before the inject call has returned to us, so a reply
  * nobody is waiting for yet is kept, by update id, until its sender claims it.
  */
-import { toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { LoadSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import type { StepSpec } from '../../core/scenario-schema.ts';
 import { LoadTally, NO_PACING } from './load-tally.ts';
 import { TelegramSimClient, type SentRecord, type UpdateKind } from './telegram-sim-client.ts';
 import type { LoadContext, LoadRun } from './types.ts';
@@ -55,7 +55,7 @@ export interface VirtualUser {
   sleep(ms: number): Promise<void>;
 }
 
-export interface VirtualUsersOptions<S extends VirtualUsersSpec & LoadSpec> {
+export interface VirtualUsersOptions<S extends VirtualUsersSpec & StepSpec> {
   /** For the error when the stack has no Telegram simulator. */
   driver: string;
   describe(spec: S): string;
@@ -74,7 +74,7 @@ interface Waiting {
   settle: (record: SentRecord | null) => void;
 }
 
-export function startVirtualUsers<S extends VirtualUsersSpec & LoadSpec>(step: string, spec: S, durationMs: number, ctx: LoadContext, options: VirtualUsersOptions<S>): LoadRun {
+export function startVirtualUsers<S extends VirtualUsersSpec & StepSpec>(step: string, spec: S, durationMs: number, ctx: LoadContext, options: VirtualUsersOptions<S>): LoadRun {
   const simUrl = ctx.endpoints.sims?.telegram;
   if (!simUrl) throw new Error(`this stack has no Telegram simulator, so the ${options.driver} load driver cannot run`);
   const client = new TelegramSimClient(simUrl);

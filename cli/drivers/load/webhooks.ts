@@ -17,12 +17,58 @@
  */
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
-import { formatMs, toMs } from '../../engine/duration.ts';
-import type { LoadRecord } from '../../engine/journal.ts';
-import type { WebhooksLoadSpec } from '../../engine/scenario-schema.ts';
-import { PaymentSimClient, type Delivery } from './payment-sim-client.ts';
+import { formatMs, toMs } from '../../core/duration.ts';
+import type { LoadRecord } from '../../core/journal.ts';
+import { z } from 'zod';
+import { duration } from '../../core/scenario-schema.ts';
+import { CRYPTOPAY_FORGERIES, PaymentSimClient, YOOKASSA_FORGERIES, type Delivery, type ForgeryKind } from './payment-sim-client.ts';
 import { LoadTally, NO_PACING } from './load-tally.ts';
 import type { LoadDriver, LoadRun } from './types.ts';
+
+/** Payment provider notifications to the target, each about a real payment, with a share of duplicates and forgeries. */
+export const WebhooksLoadSchema = z
+  .object({
+    driver: z.literal('webhooks'),
+    provider: z.enum(['yookassa', 'cryptopay']).describe('Which provider simulator sends the notifications.'),
+    rate: z.number().positive().max(100).describe('Deliveries per second, genuine, duplicate and forged together (50 per minute ≈ 0.84).'),
+    duplicates: z.number().min(0).max(1).default(0).describe('Share of deliveries that resend an earlier genuine notification (same bytes).'),
+    concurrentDuplicates: z
+      .boolean()
+      .default(false)
+      .describe('Send each duplicate the moment its original goes out, not in a slot of its own, so both reach the target while it is still crediting the first (a check-then-act race); the counts stay the same.'),
+    forgeries: z.number().min(0).max(1).default(0).describe('Share of deliveries the provider never sent, claiming an unpaid payment succeeded; the target must refuse them with 400.'),
+    forgeryKinds: z
+      .array(z.enum([...new Set<ForgeryKind>([...YOOKASSA_FORGERIES, ...CRYPTOPAY_FORGERIES])] as [ForgeryKind, ...ForgeryKind[]]))
+      .min(1)
+      .optional()
+      .describe(`Which forgeries to send, in turn (the first forged delivery is the first kind, and so on). yookassa: ${YOOKASSA_FORGERIES.join(', ')} (default paid-claim); cryptopay: ${CRYPTOPAY_FORGERIES.join(', ')} (default bad-signature).`),
+    amount: z.number().int().positive().max(100_000_000).default(10_000).describe('Amount of each payment in minor units (kopecks).'),
+    currency: z.string().regex(/^[A-Z]{3}$/, { message: 'a currency code such as RUB' }).default('RUB'),
+    answerTimeout: duration.default('15s').describe('A delivery with no answer from the target in this long is an error.'),
+    copiesAtOnce: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .default(1)
+      .describe('Each genuine notification is sent this many times at the same moment (the copies asked for without waiting for any answer), so they race inside the target; with several instances HAProxy hands them to different ones.'),
+    users: z
+      .number()
+      .int()
+      .min(1)
+      .max(20_000)
+      .optional()
+      .describe('Pay for these virtual users (firstUser … firstUser+users-1, in turn) instead of one fresh user of the driver\'s own, so top-ups land on users another step drives at the same time (L10).'),
+    firstUser: z.number().int().min(1).optional().describe('Number of the first virtual user paid for (with users; default 1).'),
+  })
+  .strict()
+  .refine((s) => s.duplicates + s.forgeries < 1, { message: 'duplicates + forgeries must leave room for genuine deliveries (sum below 1)' })
+  .refine((s) => s.firstUser === undefined || s.users !== undefined, { message: 'firstUser needs users', path: ['firstUser'] })
+  .refine((s) => (s.forgeryKinds ?? []).every((k) => (s.provider === 'yookassa' ? YOOKASSA_FORGERIES : CRYPTOPAY_FORGERIES).some((known) => known === k)), {
+    message: `a forgery this provider's simulator cannot send: yookassa knows ${YOOKASSA_FORGERIES.join(', ')}; cryptopay knows ${CRYPTOPAY_FORGERIES.join(', ')}`,
+    path: ['forgeryKinds'],
+  });
+export type WebhooksLoadSpec = z.output<typeof WebhooksLoadSchema>;
 
 export type DeliveryKind = 'genuine' | 'duplicate' | 'forged';
 
@@ -148,7 +194,8 @@ function freshTelegramId(): number {
   return 9_000_000_000_000 + (Date.now() % 1_000_000_000) * 1000 + randomInt(1000);
 }
 
-export const webhooksLoadDriver: LoadDriver<WebhooksLoadSpec> = {
+export const webhooksLoadDriver: LoadDriver<typeof WebhooksLoadSchema> = {
+  schema: WebhooksLoadSchema,
   describe,
 
   start(step, spec, durationMs, ctx): LoadRun {

@@ -1,9 +1,21 @@
 /** An HTTP probe: GET a path of the target and record status and latency. */
 import { request } from 'undici';
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { HttpProbeSpec } from '../../engine/scenario-schema.ts';
-import type { ProbeContext } from './types.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import { z } from 'zod';
+import { duration, interval, name, urlPath } from '../../core/scenario-schema.ts';
+import { cadence, type ProbeContext, type ProbeDriver } from './types.ts';
+
+export const HttpProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('http'),
+    path: urlPath,
+    every: interval.default('250ms').describe('Sampling interval on the run clock.'),
+    timeout: duration.default('2s').describe('A sample slower than this is recorded as a timeout.'),
+  })
+  .strict();
+export type HttpProbeSpec = z.output<typeof HttpProbeSchema>;
 
 export function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100;
@@ -40,3 +52,10 @@ export async function sampleHttp(spec: HttpProbeSpec, ctx: ProbeContext): Promis
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };
   }
 }
+
+export const httpProbeDriver: ProbeDriver<typeof HttpProbeSchema> = {
+  schema: HttpProbeSchema,
+  describe: (spec) => `HTTP GET ${spec.path} ${cadence(spec)}`,
+  sample: sampleHttp,
+  targetPath: (spec) => spec.path,
+};

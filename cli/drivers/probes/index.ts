@@ -1,34 +1,13 @@
-/** Probes: one sample on demand, or samples at a fixed rate on the run clock. */
+/** Probes at run time, whatever their kind: the context they sample in, and samples at a fixed rate on the run clock. */
 import pg from 'pg';
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { ProbeSpec } from '../../engine/scenario-schema.ts';
-import type { Clock } from '../../engine/clock.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { ProbeSpecBase } from '../../core/scenario-schema.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
-import { sampleHttp } from './http.ts';
-import { sampleMetrics } from './metrics.ts';
-import { sampleSql } from './sql.ts';
-import { sampleSim } from './sim.ts';
-import { sampleTelegramSent } from './telegram-sent.ts';
-import type { ProbeContext } from './types.ts';
+import type { ProbeContext, ProbeDriver } from './types.ts';
 
-export type { ProbeContext };
-
-/** Takes one sample of any probe kind. Never throws. */
-export function sampleProbe(spec: ProbeSpec, ctx: ProbeContext): Promise<ProbeSample> {
-  switch (spec.kind) {
-    case 'http':
-      return sampleHttp(spec, ctx);
-    case 'sql':
-      return sampleSql(spec, ctx);
-    case 'metrics':
-      return sampleMetrics(spec, ctx);
-    case 'telegram-sent':
-      return sampleTelegramSent(spec, ctx);
-    case 'sim':
-      return sampleSim(spec, ctx);
-  }
-}
+export type { ProbeContext, ProbeDriver };
 
 /** A probe context whose harness pool opens on first use; close() ends it. */
 export function probeContext(endpoints: StackEndpoints, clock: Clock, runStartedAt = new Date()): ProbeContext & { close(): Promise<void> } {
@@ -57,14 +36,14 @@ export function probeContext(endpoints: StackEndpoints, clock: Clock, runStarted
  * next sample (a hung target must not hide behind its own slowness), but at most a
  * bounded number are in flight.
  */
-export async function runProbe(spec: ProbeSpec, ctx: ProbeContext, signal: AbortSignal, onSample: (sample: ProbeSample) => void): Promise<void> {
+export async function runProbe(driver: ProbeDriver, spec: ProbeSpecBase, ctx: ProbeContext, signal: AbortSignal, onSample: (sample: ProbeSample) => void): Promise<void> {
   const everyMs = toMs(spec.every);
   const maxInFlight = Math.ceil(toMs(spec.timeout) / everyMs) + 1;
   const inFlight = new Set<Promise<void>>();
   let next = ctx.clock.now();
   while (!signal.aborted) {
     if (inFlight.size < maxInFlight) {
-      const p = sampleProbe(spec, ctx).then(onSample);
+      const p = driver.sample(spec, ctx).then(onSample);
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }

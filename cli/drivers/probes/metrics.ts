@@ -1,9 +1,29 @@
 /** A metrics probe: scrape the target's Prometheus endpoint and sum the series of one metric. */
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { MetricsProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import { z } from 'zod';
+import { duration, interval, name, targetInstance, urlPath } from '../../core/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
-import { noSeriesAtRunStart, sinceRunStart, type ProbeContext } from './types.ts';
+import { cadence, noSeriesAtRunStart, sinceRunStart, type ProbeContext, type ProbeDriver } from './types.ts';
+
+/** A number scraped from the target's GET /metrics: the sum of every series of the metric matching the labels. */
+export const MetricsProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('metrics'),
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'a Prometheus metric name' }),
+    labels: z.record(z.string(), z.string()).default({}).describe('Only series with these label values count.'),
+    path: urlPath.default('/metrics'),
+    instance: targetInstance('Scrape only this target instance (1-based). Without it, when the target runs as several instances, each one is scraped and the values added (counters of the whole service).'),
+    since: z
+      .enum(['run', 'absolute'])
+      .default('absolute')
+      .describe('absolute: as scraped; run: minus the value at the first sample of this run (counters of a target process that outlives one run).'),
+    every: interval.default('1s'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+export type MetricsProbeSpec = z.output<typeof MetricsProbeSchema>;
 
 export interface Series {
   name: string;
@@ -74,3 +94,12 @@ export async function sampleMetrics(spec: MetricsProbeSpec, ctx: ProbeContext): 
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };
   }
 }
+
+export const metricsProbeDriver: ProbeDriver<typeof MetricsProbeSchema> = {
+  schema: MetricsProbeSchema,
+  describe(spec) {
+    const labels = Object.entries(spec.labels).map(([k, v]) => `${k}="${v}"`).join(',');
+    return `metric ${spec.metric}${labels ? `{${labels}}` : ''} from ${spec.path} ${cadence(spec)}`;
+  },
+  sample: sampleMetrics,
+};

@@ -3,11 +3,35 @@
  * calls YooKassa answered from its idempotence store. Simulators keep their counters
  * for the life of the stack, so by default the value counts from this run's first sample.
  */
-import { toMs } from '../../engine/duration.ts';
-import type { ProbeSample } from '../../engine/journal.ts';
-import type { SimProbeSpec } from '../../engine/scenario-schema.ts';
+import { toMs } from '../../core/duration.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import { z } from 'zod';
+import { duration, interval, name, urlPath } from '../../core/scenario-schema.ts';
 import { getText, isTimeout, roundMs } from './http.ts';
-import { sinceRunStart, type ProbeContext } from './types.ts';
+import { cadence, sinceRunStart, type ProbeContext, type ProbeDriver } from './types.ts';
+
+/**
+ * A number from a simulator's control API (GET /_sim/counters by default): a field of its
+ * JSON answer, by dot path (e.g. idempotent_replays, requests.create). With `since: run`
+ * the value counts from the probe's first sample of the run, so counters the simulator
+ * kept from earlier runs on the same stack do not count.
+ */
+export const SimProbeSchema = z
+  .object({
+    name,
+    kind: z.literal('sim'),
+    sim: z.enum(['telegram', 'yookassa', 'cryptopay']),
+    path: urlPath.default('/_sim/counters').describe('A GET route of the simulator\'s control API.'),
+    field: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, { message: 'a dot path such as requests.create' })
+      .describe('Where the number is in the JSON answer.'),
+    since: z.enum(['run', 'absolute']).default('run').describe('run: minus the value at the first sample of this run; absolute: as read.'),
+    every: interval.default('1s'),
+    timeout: duration.default('2s'),
+  })
+  .strict();
+export type SimProbeSpec = z.output<typeof SimProbeSchema>;
 
 /** The number at a dot path of a JSON value; null when the path is missing or not a number. */
 export function numberAt(value: unknown, dotPath: string): number | null {
@@ -36,3 +60,9 @@ export async function sampleSim(spec: SimProbeSpec, ctx: ProbeContext): Promise<
     return { tMs, ok: false, status: null, latencyMs, error: isTimeout(error) ? `timeout after ${timeoutMs} ms` : (error as Error).message };
   }
 }
+
+export const simProbeDriver: ProbeDriver<typeof SimProbeSchema> = {
+  schema: SimProbeSchema,
+  describe: (spec) => `${spec.sim} simulator ${spec.path} → ${spec.field}${spec.since === 'run' ? ' (since the run started)' : ''} ${cadence(spec)}`,
+  sample: sampleSim,
+};

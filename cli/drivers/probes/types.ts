@@ -1,6 +1,12 @@
-/** What a probe needs to take a sample. */
+/**
+ * The probe driver contract (its spec's schema, a description, one sample) and what a probe
+ * needs to take a sample. A driver registers in cli/drivers/registry.ts.
+ */
 import type pg from 'pg';
-import type { Clock } from '../../engine/clock.ts';
+import type { z } from 'zod';
+import type { Clock } from '../../core/clock.ts';
+import type { ProbeSample } from '../../core/journal.ts';
+import type { ProbeSpecBase } from '../../core/scenario-schema.ts';
 import type { StackEndpoints } from '../../stack/types.ts';
 
 export interface ProbeContext {
@@ -12,6 +18,22 @@ export interface ProbeContext {
   runStartedAt: Date;
   /** First values of probes that count from the start of the run (sim probes with since: run), by probe. */
   baselines: Map<string, number>;
+}
+
+export interface ProbeDriver<S extends z.ZodType<ProbeSpecBase> = z.ZodType<ProbeSpecBase>> {
+  /** A scenario's probe of this kind; the scenario schema's union of probes is made of these. */
+  schema: S;
+  /** What the probe samples, in words, for the journal and the reports. */
+  describe(spec: z.output<S>): string;
+  /** Takes one sample. Never throws: a failure is a sample with ok=false and the error. */
+  sample(spec: z.output<S>, ctx: ProbeContext): Promise<ProbeSample>;
+  /** The path on the target's HTTP side whose status the probe samples, when it samples one (see LoadDriver.targetPath). */
+  targetPath?(spec: z.output<S>): string;
+}
+
+/** How often and how patiently a probe samples, the end of every probe's description. */
+export function cadence(spec: ProbeSpecBase): string {
+  return `every ${spec.every}, timeout ${spec.timeout}`;
 }
 
 /**

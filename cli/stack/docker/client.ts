@@ -3,7 +3,7 @@
  * and the checks that turn "no daemon" into an error saying how to start one.
  */
 import Docker from 'dockerode';
-import { ChaosError } from '../../engine/errors.ts';
+import { ChaosError } from '../../core/errors.ts';
 
 /** Every container chaosctl creates carries this label, valued with its stack's id. */
 export const STACK_LABEL = 'io.chaosctl.stack';

@@ -11,7 +11,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { ChaosError } from '../../engine/errors.ts';
+import { ChaosError } from '../../core/errors.ts';
 import { findOnPath, runTool } from '../processes.ts';
 import { resolveToxiproxyBinary } from '../toxiproxy-binary.ts';
 import { IMAGE_LABEL, isNotFound, requireDaemon } from './client.ts';

@@ -4,7 +4,7 @@
  * is in the state asked for (and, when it runs again, until the service answers).
  */
 import type Docker from 'dockerode';
-import { ChaosError } from '../../engine/errors.ts';
+import { ChaosError } from '../../core/errors.ts';
 import { waitUntil } from '../processes.ts';
 import type { ServiceControl, ServiceName } from '../types.ts';
 import { isNotModified } from './client.ts';

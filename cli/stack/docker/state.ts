@@ -5,7 +5,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ChaosError } from '../../engine/errors.ts';
+import { ChaosError } from '../../core/errors.ts';
 import { SecretsSchema, TargetConfigSchema } from '../state-file.ts';
 
 export const DockerStackStateSchema = z.object({

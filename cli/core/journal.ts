@@ -2,7 +2,7 @@
  * The journal: the one serialisable record of a scenario run. The HTML, JUnit and
  * JSON reporters and the exit code read it and nothing else.
  */
-import type { ActionSpec, Condition, Expectation, FaultSpec, LoadSpec, ProbeSpec, Scenario, Window } from './scenario-schema.ts';
+import type { Condition, Expectation, ProbeSpecBase, ScenarioKind, StepSpec, Window } from './scenario-schema.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -51,9 +51,13 @@ export interface LoadSecond {
 
 export interface LoadRecord {
   step: string;
-  spec: LoadSpec;
+  spec: StepSpec;
   /** The load in words, from its driver: "HTTP GET /health at 100/s over 10 connections". */
   description: string;
+  /** The path on the target's HTTP side whose answers this load counts, when it sends to one (its driver says). */
+  targetPath?: string;
+  /** Requests per second the load was to send, when its driver sends at a fixed rate. */
+  plannedRate?: number;
   startedMs: number;
   endedMs: number;
   requests: number;
@@ -78,7 +82,7 @@ export interface LoadRecord {
 
 export interface FaultRecord {
   step: string;
-  spec: FaultSpec;
+  spec: StepSpec;
   /** What was done, in words: "toxic latency 800ms on proxy postgres". */
   description: string;
   /** When the fault was in place (inject finished), on the run clock. */
@@ -98,7 +102,7 @@ export interface FaultRecord {
 /** A one-shot action step (e.g. run a scheduled job now) and how it ended. */
 export interface ActionRecord {
   step: string;
-  spec: ActionSpec;
+  spec: StepSpec;
   description: string;
   startedMs: number;
   endedMs: number | null;
@@ -133,7 +137,11 @@ export interface ProbeSample {
 
 export interface ProbeRecord {
   name: string;
-  spec: ProbeSpec;
+  spec: ProbeSpecBase;
+  /** What the probe samples, in words, from its driver (absent in journals written before it was recorded). */
+  description?: string;
+  /** The path on the target's HTTP side whose status the probe samples, when it reads one (its driver says). */
+  targetPath?: string;
   samples: ProbeSample[];
 }
 
@@ -197,7 +205,7 @@ export interface Journal {
   scenario: {
     id: string;
     title: string;
-    kind: Scenario['kind'];
+    kind: ScenarioKind;
     description?: string;
     covers: string[];
     file: string;

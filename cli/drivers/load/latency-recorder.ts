@@ -5,7 +5,7 @@
  * interval per connection. Also rolls up one-second buckets for charts.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummary, LoadSecond } from './journal.ts';
+import type { LatencySummary, LoadSecond } from '../../core/journal.ts';
 
 const HIGHEST_US = 10 * 60 * 1_000_000; // ten minutes: anything slower is clamped
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatencyRecorder, percentileOf } from '../../cli/engine/latency-recorder.ts';
+import { LatencyRecorder, percentileOf } from '../../cli/drivers/load/latency-recorder.ts';
 import { effectiveConnections, intendedIntervalMs } from '../../cli/drivers/load/http.ts';
-import { HttpLoadSchema } from '../../cli/engine/scenario-schema.ts';
+import { HttpLoadSchema } from '../../cli/drivers/load/http.ts';
 
 test('nearest-rank percentiles', () => {
   const values = Array.from({ length: 100 }, (_, i) => i + 1);
