@@ -9,7 +9,7 @@ import { EventBus } from '../core/events.ts';
 import type { Journal } from '../core/journal.ts';
 import { recover } from '../engine/recover.ts';
 import { acquireRunLock } from '../engine/run-lock.ts';
-import { runScenario } from '../engine/runner.ts';
+import { notRunJournal, runScenario } from '../engine/runner.ts';
 import type { LoadedScenario } from '../engine/scenario-loader.ts';
 import { attachProgress } from './progress.ts';
 import { printError } from './print-error.ts';
@@ -85,6 +85,11 @@ export async function withSession<T>(options: SessionOptions, body: (session: Se
       signal: interrupt.signal,
       async run(loaded, sabotage) {
         const instances = options.instances ?? loaded.scenario.target.instances;
+        if (instances !== undefined && stack.maxInstances !== undefined && instances > stack.maxInstances) {
+          // Run with fewer, it would pass for the wrong reason (one process cannot show a race between two).
+          const reason = `not run: this scenario needs ${instances} target instances and --stack ${stack.mode} runs ${stack.maxInstances}; run it with --stack local`;
+          return notRunJournal({ loaded, runId, stack, bus, sabotage, chaosctlVersion: VERSION, services: {} }, reason);
+        }
         const endpoints = await stack.up({ env: loaded.scenario.target.env, sabotage, instances }, (line) => bus.emit('stack:progress', { line }));
         const services: Record<string, string> = { target: endpoints.targetUrl, toxiproxy: endpoints.toxiproxyUrl };
         if (endpoints.targetInstanceUrls) {

@@ -38,11 +38,13 @@ function catalogued(error: unknown, code: ErrorCode, params: Record<string, stri
 export function catalogueStack(stack: StackProvider): StackProvider {
   return {
     mode: stack.mode,
+    ...(stack.maxInstances === undefined ? {} : { maxInstances: stack.maxInstances }),
     up: (config, progress) => stack.up(config, progress).catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_UP', { service: 'the stack' }))),
     down: (progress) => stack.down(progress).catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_STOP', {}))),
     status: () => stack.status().catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_QUERY', {}))),
     endpoints: () => stack.endpoints().catch((error: unknown) => Promise.reject(catalogued(error, 'CHAOSCTL_E_STACK_QUERY', {}))),
-    service: (name) => stack.service(name),
+    service: (name, instance) => stack.service(name, instance),
+    ...(stack.logTails ? { logTails: stack.logTails.bind(stack) } : {}),
   };
 }
 

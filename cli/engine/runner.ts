@@ -218,7 +218,27 @@ function probeRecord(spec: ProbeSpec, registries: Registries): ProbeRecord {
   return { name: spec.name, spec, description: driver.describe(spec), ...(targetPath === undefined ? {} : { targetPath }), samples: [] };
 }
 
-function newJournal(options: Settled, startedAt: Date, timelineMs: number): Journal {
+/** What a journal needs of the run's options when nothing ran. */
+type JournalOptions = Pick<RunOptions, 'loaded' | 'runId' | 'stack' | 'sabotage' | 'chaosctlVersion' | 'services'> & { registries: Registries };
+
+/**
+ * The journal of a scenario this stack cannot run at all (docker mode and `target.instances: 2`):
+ * status error with the reason, nothing measured, announced on the bus like any run, so the
+ * other scenarios of the same invocation still run and the summary says why this one did not.
+ */
+export function notRunJournal(options: Omit<JournalOptions, 'registries'> & { registries?: Registries; bus: EventBus }, reason: string): Journal {
+  const settled: JournalOptions = { ...options, registries: options.registries ?? BUILTIN_REGISTRIES };
+  const { scenario } = options.loaded;
+  const journal = newJournal(settled, new Date(), timelineLength(scenario));
+  journal.reason = reason;
+  journal.events.push({ tMs: 0, level: 'error', message: reason });
+  options.bus.emit('run:start', { runId: options.runId, scenarioId: scenario.id, title: scenario.title, timelineMs: journal.timelineDurationMs });
+  options.bus.emit('log', { tMs: 0, level: 'error', message: reason });
+  options.bus.emit('run:end', { scenarioId: scenario.id, status: 'error', reason, durationMs: 0 });
+  return journal;
+}
+
+function newJournal(options: JournalOptions, startedAt: Date, timelineMs: number): Journal {
   const { scenario, file } = options.loaded;
   return {
     journalVersion: JOURNAL_VERSION,

@@ -44,6 +44,8 @@ export interface DockerStackOptions {
 
 export class DockerStack implements StackProvider {
   readonly mode = 'docker' as const;
+  /** One target container: HAProxy and Redis for several are local mode only, for now (docs/docker.md). */
+  readonly maxInstances = 1;
   private readonly options: DockerStackOptions;
   private readonly docker: Docker;
 

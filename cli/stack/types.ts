@@ -70,6 +70,8 @@ export interface ServiceControl {
 
 export interface StackProvider {
   readonly mode: StackMode;
+  /** The most target instances this provider can run (unset: as many as the schema allows). */
+  readonly maxInstances?: number;
   /** Starts whatever is not running (or restarts the target when its config differs) and returns the endpoints. */
   up(config: TargetConfig, progress?: (line: string) => void): Promise<StackEndpoints>;
   /** Stops everything and removes throwaway data. Safe to call twice and when nothing runs. */

@@ -32,6 +32,29 @@ test('plain errors from the stack reach commands as catalogue errors; catalogue 
   await assert.rejects(passing.down(), (error: unknown) => error === busy);
 });
 
+test('the wrapper passes through what the runner needs: the instance a fault picks, the instance bound, the log tails', async () => {
+  const picked: Array<[string, number | undefined]> = [];
+  const boom = (): Promise<never> => Promise.reject(new Error('unused'));
+  const raw: StackProvider = {
+    mode: 'docker',
+    maxInstances: 1,
+    up: boom,
+    down: boom,
+    status: boom,
+    endpoints: boom,
+    service: (name, instance) => {
+      picked.push([name, instance]);
+      return {} as ReturnType<StackProvider['service']>;
+    },
+    logTails: () => Promise.resolve({ target: 'last line' }),
+  };
+  const stack = catalogueStack(raw);
+  stack.service('target', 2);
+  assert.deepEqual(picked, [['target', 2]], 'a fault on instance 2 stays on instance 2');
+  assert.equal(stack.maxInstances, 1);
+  assert.deepEqual(await stack.logTails?.(), { target: 'last line' });
+});
+
 /**
  * The command layer, the engine and the core throw only catalogue errors. A plain `throw new Error` is
  * allowed only where this list says why it never reaches a command.
