@@ -5,9 +5,7 @@
  * Pure: reads the journal only (expectations that recorded their subject).
  */
 import type { Journal, LoadRecord, ProbeRecord } from '../cli/core/journal.ts';
-
-/** Slack around a fault window within which a load still counts as running during it. */
-const WINDOW_SLACK_MS = 1000;
+import { loadInsideFault, statusRequiredDuring } from '../cli/core/required-outcomes.ts';
 
 /** A load's answers split into required outcomes and real errors. */
 export interface LoadOutcomes {
@@ -29,19 +27,17 @@ export function loadOutcomes(journal: Pick<Journal, 'expectations' | 'faults' | 
   const required: Record<string, number> = {};
   const because: string[] = [];
   for (const expectation of journal.expectations) {
-    const subject = expectation.subject;
-    const status = subject?.condition?.status;
-    const during = subject?.window?.during;
-    if (subject?.probe === undefined || status === undefined || during === undefined || subject.mode === 'never') continue;
-    if (status >= 200 && status < 300) continue;
-    const probe = journal.probes.find((p) => p.name === subject.probe);
+    const requirement = expectation.subject && statusRequiredDuring(expectation.subject);
+    if (requirement === undefined) continue;
+    const { status, during } = requirement;
+    const probe = journal.probes.find((p) => p.name === requirement.probe);
     if (probe === undefined) continue;
     const loadPath = targetPathOf(load, probe);
     if (loadPath === undefined || targetPathOf(probe, probe) !== loadPath) continue;
     const fault = journal.faults.find((f) => f.step === during);
     if (!fault || fault.injectedMs === null) continue;
     const end = fault.revertedMs ?? Number.POSITIVE_INFINITY;
-    if (load.startedMs < fault.injectedMs - WINDOW_SLACK_MS || load.endedMs > end + WINDOW_SLACK_MS) continue;
+    if (!loadInsideFault(load.startedMs, load.endedMs, fault.injectedMs, end)) continue;
     const count = load.statusCounts[String(status)] ?? 0;
     if (count > 0 && required[String(status)] === undefined) {
       required[String(status)] = count;

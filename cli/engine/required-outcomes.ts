@@ -6,11 +6,8 @@
  * nothing here knows which kinds of load or probe can.
  */
 import { toMs } from '../core/duration.ts';
-import type { RequiredOutcomes } from '../core/required-outcomes.ts';
+import { loadInsideFault, statusRequiredDuring, type RequiredOutcomes } from '../core/required-outcomes.ts';
 import { loadDriverFor, probeDriverFor, BUILTIN_REGISTRIES, type Registries, type Scenario } from '../drivers/registry.ts';
-
-/** Slack around a fault's planned window within which a load still counts as running during it. */
-const WINDOW_SLACK_MS = 1000;
 
 /**
  * Per load step: the non-2xx statuses a probe expectation requires (mode always or
@@ -27,22 +24,19 @@ export function requiredOutcomesOf(scenario: Scenario, registries: Registries = 
     const loadStart = toMs(step.at);
     const loadEnd = loadStart + toMs(step.for);
     for (const e of scenario.expect) {
-      const during = e.kind === 'probe' ? e.window?.during : undefined;
-      if (e.kind !== 'probe' || e.mode === 'never' || during === undefined) continue;
-      const status = e.condition.status;
-      if (status === undefined || (status >= 200 && status < 300)) continue;
-      const probe = scenario.probes.find((p) => p.name === e.probe);
+      const required = e.kind === 'probe' ? statusRequiredDuring(e) : undefined;
+      if (required === undefined) continue;
+      const probe = scenario.probes.find((p) => p.name === required.probe);
       if (probe === undefined || probeDriverFor(registries, probe).targetPath?.(probe) !== loadPath) continue;
-      const fault = steps.get(during);
+      const fault = steps.get(required.during);
       if (!fault?.fault) continue;
       const faultStart = toMs(fault.at);
       const faultEnd = fault.for === undefined ? Number.POSITIVE_INFINITY : faultStart + toMs(fault.for);
-      if (loadStart < faultStart - WINDOW_SLACK_MS || loadEnd > faultEnd + WINDOW_SLACK_MS) continue;
+      if (!loadInsideFault(loadStart, loadEnd, faultStart, faultEnd)) continue;
       const entry = (out[step.name] ??= { statuses: [], because: [] });
-      if (!entry.statuses.includes(String(status))) entry.statuses.push(String(status));
-      entry.because.push(e.id ?? e.probe);
+      if (!entry.statuses.includes(String(required.status))) entry.statuses.push(String(required.status));
+      entry.because.push(e.id ?? required.probe);
     }
   }
   return out;
 }
-

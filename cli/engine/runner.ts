@@ -14,7 +14,7 @@ import { expectationId, scenarioFingerprint, type LoadedScenario } from './scena
 import type { FaultContext } from '../drivers/faults/types.ts';
 import { actionDriverFor, BUILTIN_REGISTRIES, faultDriverFor, loadDriverFor, probeDriverFor, type ActionSpec, type FaultSpec, type LoadSpec, type ProbeSpec, type Registries, type Scenario, type Step } from '../drivers/registry.ts';
 import { runFixtures } from './fixtures.ts';
-import { describeFailures } from '../core/required-outcomes.ts';
+import { describeFailures, type RequiredOutcomes } from '../core/required-outcomes.ts';
 import { requiredOutcomesOf } from './required-outcomes.ts';
 import { watchStopConditions } from './stop-conditions.ts';
 import { probeContext, runProbe, type ProbeContext } from '../drivers/probes/index.ts';
@@ -86,6 +86,7 @@ export async function runScenario(runOptions: RunOptions): Promise<Journal> {
     journal.events.push(event);
     bus.emit('log', event);
   };
+  const requiredOutcomes = requiredOutcomesOf(scenario, options.registries);
   bus.emit('run:start', {
     runId: options.runId,
     scenarioId: scenario.id,
@@ -93,7 +94,7 @@ export async function runScenario(runOptions: RunOptions): Promise<Journal> {
     timelineMs,
     plan: planOf(scenario),
     probeConditions: probeConditionsOf(scenario),
-    requiredOutcomes: requiredOutcomesOf(scenario, options.registries),
+    requiredOutcomes,
   });
   for (const [key, value] of Object.entries(scenario.target.env)) log('info', `target override ${key}=${value}`);
   if (loaded.profile) log('info', `profile ${loaded.profile} laid over the scenario file`);
@@ -109,7 +110,7 @@ export async function runScenario(runOptions: RunOptions): Promise<Journal> {
       clock = startClock();
       const ctx: ProbeContext = { ...probes, clock };
       bus.emit('timeline:start', { t0: Date.now() });
-      await runTimeline(scenario, options, ctx, journal, timelineMs, log, problems);
+      await runTimeline(scenario, options, ctx, journal, timelineMs, log, problems, requiredOutcomes);
       if (!signal.aborted && problems.length === 0 && !journal.abort) {
         journal.steadyState.after = await steadyState('after', scenario.steadyState, options, ctx);
         await finalSamples(scenario, journal, ctx, options.registries);
@@ -322,10 +323,10 @@ async function runTimeline(
   timelineMs: number,
   log: (level: JournalEvent['level'], message: string) => void,
   problems: string[],
+  requiredOutcomes: Record<string, RequiredOutcomes>,
 ): Promise<void> {
   const { bus, ledger } = options;
   const { clock } = ctx;
-  const requiredOutcomes = requiredOutcomesOf(scenario, options.registries);
   // Ends the timeline early on interrupt or when a driver fails.
   const halt = new AbortController();
   const onAbort = (): void => halt.abort();
