@@ -20,7 +20,7 @@ export function register(program: Command): void {
 
   images
     .command('build')
-    .description('Build whatever image of the docker stack is missing: Debian base (debootstrap), PostgreSQL 15, Toxiproxy, Node 20; unchanged inputs never rebuild')
+    .description('Build whatever image of the docker stack is missing: Debian base (debootstrap), PostgreSQL 15, Toxiproxy, Node 20, HAProxy + Redis; unchanged inputs never rebuild')
     .action(() =>
       guard(async () => {
         const docker = dockerClient();

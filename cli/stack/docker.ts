@@ -1,6 +1,7 @@
 /**
  * The docker stack: the same services as the local stack (PostgreSQL,
- * Toxiproxy, the three simulators, the target), each a container created
+ * Toxiproxy, the three simulators, the target; with several target instances
+ * also HAProxy in front of them and a Redis they share), each a container created
  * through Dockerode on the host network and labelled with the stack's id, so
  * `down` and `recover` find exactly what chaosctl created. What runs is recorded
  * in <stateDir>/docker-stack.json; service faults are container operations.
@@ -10,12 +11,12 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { ChaosError } from '../core/errors.ts';
 import { stateDir } from '../paths.ts';
-import { dockerClient, requireDaemon, STACK_LABEL } from './docker/client.ts';
-import { containerName, containerState, createContainer, logTail, specHash, STATE_DIR_LABEL, waitReady } from './docker/containers.ts';
+import { dockerClient, requireDaemon, SERVICE_LABEL, STACK_LABEL } from './docker/client.ts';
+import { containerName, containerState, createContainer, logTail, specHash, stackFilter, STATE_DIR_LABEL, waitReady } from './docker/containers.ts';
 import type { ContainerIdentity } from './docker/containers.ts';
 import { ensureImages } from './docker/images.ts';
 import type { StackImages } from './docker/images.ts';
-import { containerSpecs, postgresUrl, proxiesFor } from './docker/services.ts';
+import { containerKey, containerSpecs, postgresUrl, proxiesFor } from './docker/services.ts';
 import type { ContainerSpec, DockerPorts } from './docker/services.ts';
 import { readDockerState, removeDockerState, writeDockerState } from './docker/state.ts';
 import type { DockerStackState } from './docker/state.ts';
@@ -26,6 +27,8 @@ import { waitUntil } from './processes.ts';
 import { PROXIED_DEPENDENCIES } from './proxied-dependencies.ts';
 import { newSecrets, SIM_NAMES } from './simulators.ts';
 import { ensureStackTls, removeStackTls, stackTlsFiles } from './stack-tls.ts';
+import { allOf } from './service-group.ts';
+import { MAX_INSTANCES, normalizeTargetConfig } from './target-config.ts';
 import { syncProxies, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
 
@@ -44,8 +47,8 @@ export interface DockerStackOptions {
 
 export class DockerStack implements StackProvider {
   readonly mode = 'docker' as const;
-  /** One target container: HAProxy and Redis for several are local mode only, for now (docs/docker.md). */
-  readonly maxInstances = 1;
+  /** Several target containers run behind an HAProxy container, sharing a Redis container, as in local mode. */
+  readonly maxInstances = MAX_INSTANCES;
   private readonly options: DockerStackOptions;
   private readonly docker: Docker;
 
@@ -58,24 +61,29 @@ export class DockerStack implements StackProvider {
     await requireDaemon(this.docker);
     const images = this.options.images ?? (await ensureImages(this.docker, progress));
     const dir = this.dir();
-    const target = normalizeConfig(config);
+    const target = normalizeTargetConfig(config, 'docker');
     const previous = await readDockerState(dir);
     const state: DockerStackState = previous
       ? { ...previous, images, target }
       : { version: 1, stackId: randomBytes(4).toString('hex'), ports: await allocatePorts(), secrets: newSecrets(), images, target };
+    await reserveScaleOut(state, target.instances ?? 1);
     // Recorded before any container exists, so `down` can find whatever a failed `up` leaves.
     await writeDockerState(dir, state);
     const who: ContainerIdentity = { stackId: state.stackId, stateDir: dir };
     // The docker stack's own certificates (a local stack in the same state folder keeps its own).
     await ensureStackTls(this.tlsStateDir());
     const specs = this.specs(state);
+    // First what this configuration no longer has (HAProxy and instance 2 when going back to one): HAProxy holds the target port.
+    await this.removeUnwanted(state.stackId, specs, progress);
     const bring = (spec: ContainerSpec): Promise<void> => this.ensureContainer(who, spec, images[spec.image], progress);
-    // PostgreSQL and the simulators depend on nothing: they start together (each Node one spends seconds compiling).
-    await Promise.all(specs.filter((s) => s.service !== 'toxiproxy' && s.service !== 'target').map(bring));
-    for (const spec of specs.filter((s) => s.service === 'toxiproxy' || s.service === 'target')) {
-      await bring(spec);
-      if (spec.service === 'toxiproxy') await this.syncProxies(state, progress);
-    }
+    // PostgreSQL, the simulators and Redis depend on nothing: they start together (each Node one spends seconds compiling).
+    const later = new Set(['toxiproxy', 'target', 'haproxy']);
+    await Promise.all(specs.filter((s) => !later.has(s.service)).map(bring));
+    await bring(this.spec(specs, 'toxiproxy'));
+    await this.syncProxies(state, progress);
+    // Instances side by side (migrations take turns on an advisory lock), then HAProxy in front of them.
+    await Promise.all(specs.filter((s) => s.service === 'target').map(bring));
+    await Promise.all(specs.filter((s) => s.service === 'haproxy').map(bring));
     // Answering is not ready: the target migrates and starts its scheduler after it listens.
     await waitUntil(async () => (await httpStatus(`http://127.0.0.1:${state.ports.target}/health`, 1000)) === 200, TARGET_READY_WAIT_MS, 100);
     return endpointsOf(state);
@@ -111,18 +119,20 @@ export class DockerStack implements StackProvider {
     const order: ServiceName[] = ['postgres', 'toxiproxy', ...SIM_NAMES, 'target'];
     if (!state) return order.map((name) => ({ name, running: false, detail: 'no docker stack; `chaosctl up --stack docker` starts one' }));
     await requireDaemon(this.docker);
-    const specs = new Map(this.specs(state).map((s) => [s.service, s]));
+    const specs = this.specs(state);
     const result: ServiceStatus[] = [];
     for (const name of order) {
-      const spec = specs.get(name);
-      const container = containerName(state.stackId, name);
-      const now = await containerState(this.docker, container);
-      const image = spec ? state.images[spec.image] : '?';
-      result.push({
-        name,
-        running: now.state === 'running',
-        detail: `container ${container}${now.id ? ` (${now.id})` : ''} ${now.state}, 127.0.0.1:${spec?.port ?? '?'}, image ${image}`,
-      });
+      // The target's row covers every container serving it: its instances, and HAProxy and Redis with several.
+      const mine = specs.filter((s) => s.service === name || (name === 'target' && (s.service === 'haproxy' || s.service === 'redis')));
+      const lines: string[] = [];
+      let running = mine.length > 0;
+      for (const spec of mine) {
+        const container = containerName(state.stackId, containerKey(spec));
+        const now = await containerState(this.docker, container);
+        running &&= now.state === 'running';
+        lines.push(`container ${container}${now.id ? ` (${now.id})` : ''} ${now.state}, 127.0.0.1:${spec.port}, image ${state.images[spec.image] || '?'}`);
+      }
+      result.push({ name, running, detail: lines.join('; ') || 'no container' });
     }
     return result;
   }
@@ -132,15 +142,36 @@ export class DockerStack implements StackProvider {
     return state ? endpointsOf(state) : null;
   }
 
-  service(name: ServiceName): ServiceControl {
+  /** `instance` picks one target container when the target runs as several; without it a fault acts on every instance. */
+  service(name: ServiceName, instance?: number): ServiceControl {
+    if (instance !== undefined && name !== 'target') {
+      throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `instance ${instance} of ${name}`, detail: 'only the target runs as several instances' });
+    }
+    if (name !== 'target' || instance !== undefined) return this.containerControl(name, instance);
+    return allOf(async () => {
+      const state = await readDockerState(this.dir());
+      const count = state?.target.instances ?? 1;
+      return Array.from({ length: count }, (_, i) => this.containerControl('target', count > 1 ? i + 1 : undefined));
+    });
+  }
+
+  private containerControl(name: ServiceName, instance: number | undefined): ServiceControl {
     return new DockerServiceControl(this.docker, name, async () => {
       const state = await readDockerState(this.dir());
       if (!state) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
-      const spec = this.specs(state).find((s) => s.service === name);
-      if (!spec) throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
+      const specs = this.specs(state);
+      // Instance 1 of a target that runs as one is that one target.
+      const spec = specs.find((s) => s.service === name && (instance === undefined || (s.instance ?? 1) === instance));
+      if (!spec) {
+        if (instance !== undefined) {
+          const count = state.target.instances ?? 1;
+          throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `a fault on target instance ${instance}`, detail: `the target runs ${count} instance${count === 1 ? '' : 's'}` });
+        }
+        throw new ChaosError('CHAOSCTL_E_STACK_DOWN');
+      }
       return {
         spec,
-        name: containerName(state.stackId, name),
+        name: containerName(state.stackId, containerKey(spec)),
         create: () => createContainer(this.docker, { stackId: state.stackId, stateDir: this.dir() }, spec, state.images[spec.image]),
         afterStart: name === 'toxiproxy' ? () => this.syncProxies(state, () => undefined) : null,
       };
@@ -154,7 +185,7 @@ export class DockerStack implements StackProvider {
     const secrets = Object.values(state.secrets);
     const tails: Record<string, string> = {};
     for (const spec of this.specs(state)) {
-      const name = containerName(state.stackId, spec.service);
+      const name = containerName(state.stackId, containerKey(spec));
       let text = await logTail(this.docker, name, lines);
       for (const secret of secrets) text = text.split(secret).join('***');
       tails[name] = text;
@@ -175,11 +206,29 @@ export class DockerStack implements StackProvider {
     return containerSpecs(state.ports, state.secrets, state.target, stackTlsFiles(this.tlsStateDir()).dir);
   }
 
+  private spec(specs: readonly ContainerSpec[], service: ContainerSpec['service']): ContainerSpec {
+    const found = specs.find((s) => s.service === service);
+    if (!found) throw new Error(`the docker stack has no ${service} container`);
+    return found;
+  }
+
+  /** Removes this stack's containers that `specs` does not name (found by label). */
+  private async removeUnwanted(stackId: string, specs: readonly ContainerSpec[], progress: Progress): Promise<void> {
+    const wanted = new Set(specs.map(containerKey));
+    for (const info of await this.docker.listContainers({ all: true, filters: stackFilter(stackId) })) {
+      const key = info.Labels[SERVICE_LABEL] ?? '';
+      if (wanted.has(key)) continue;
+      await this.docker.getContainer(info.Id).remove({ force: true, v: true });
+      progress(`${key}: not part of this configuration; removed container ${info.Names[0]?.replace(/^\//, '') ?? info.Id.slice(0, 12)}`);
+    }
+  }
+
   private async ensureContainer(who: ContainerIdentity, spec: ContainerSpec, image: string, progress: Progress): Promise<void> {
-    const name = containerName(who.stackId, spec.service);
+    const name = containerName(who.stackId, containerKey(spec));
+    const label = containerKey(spec);
     let current = await containerState(this.docker, name);
     if (current.state !== 'missing' && current.spec !== specHash(spec, image)) {
-      progress(`${spec.service}: its configuration or image changed; recreating container ${name}`);
+      progress(`${label}: its configuration or image changed; recreating container ${name}`);
       await this.docker.getContainer(name).remove({ force: true, v: true });
       current = { state: 'missing', id: null, spec: null, startedAt: null };
     }
@@ -204,12 +253,12 @@ export class DockerStack implements StackProvider {
     if (!(await waitReady(this.docker, name, spec))) {
       const tail = await logTail(this.docker, name);
       throw new ChaosError('CHAOSCTL_E_STACK_UP', {
-        service: spec.service,
+        service: label,
         detail: `container ${name} did not answer on 127.0.0.1:${spec.port}${tail ? `; its log ends with:\n${tail}` : ''}`,
       });
     }
     const took = did === 'reusing' ? '' : ` in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-    progress(`${spec.service}: ${did} container ${name} on 127.0.0.1:${spec.port}${took}`);
+    progress(`${label}: ${did} container ${name} on 127.0.0.1:${spec.port}${took}`);
   }
 
   private async syncProxies(state: DockerStackState, progress: Progress): Promise<void> {
@@ -237,14 +286,27 @@ async function allocatePorts(): Promise<DockerPorts> {
   };
 }
 
-/** Sorted, de-duplicated sabotage and sorted env keys, so equal configurations give equal containers. */
-function normalizeConfig(config: TargetConfig): TargetConfig {
-  const env: Record<string, string> = {};
-  for (const key of Object.keys(config.env).sort()) {
-    const value = config.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return { env, sabotage: [...new Set(config.sabotage)].sort() };
+/** Ports for each instance and for Redis, and a webhook secret, the first time the target runs as `count` > 1 instances (kept after). */
+async function reserveScaleOut(state: DockerStackState, count: number): Promise<void> {
+  if (count <= 1) return;
+  const ports = state.ports;
+  const taken = new Set([ports.postgres, ports.toxiproxy, ports.target, ports.telegram, ports.yookassa, ports.cryptopay, ...Object.values(ports.proxies), ...(ports.instances ?? [])]);
+  const fresh = async (): Promise<number> => {
+    // A port free right now may still be one this stack recorded for a container that is not running.
+    for (let tries = 0; tries < 20; tries += 1) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+    throw new Error('could not find a free port that this stack has not recorded');
+  };
+  const instances = [...(ports.instances ?? [])];
+  while (instances.length < count) instances.push(await fresh());
+  ports.instances = instances;
+  ports.redis ??= await fresh();
+  state.secrets.webhookSecret ??= randomBytes(24).toString('hex');
 }
 
 function endpointsOf(state: DockerStackState): StackEndpoints {
@@ -255,6 +317,7 @@ function endpointsOf(state: DockerStackState): StackEndpoints {
     databaseUrl: postgresUrl(ports.postgres),
     proxies: proxiesFor(ports),
     sims: Object.fromEntries(SIM_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])),
+    ...((state.target.instances ?? 1) > 1 ? { targetInstanceUrls: (ports.instances ?? []).slice(0, state.target.instances).map((port) => `http://127.0.0.1:${port}`) } : {}),
     controlToken: secrets.controlToken,
     secrets: { yookassaShopId: secrets.yookassaShopId, yookassaSecretKey: secrets.yookassaSecretKey, cryptopayToken: secrets.cryptopayToken },
   };

@@ -31,7 +31,9 @@ import {
 } from './state-file.ts';
 import type { HaproxyState, PostgresState, RedisState, SimState, StackState, TargetState, ThrowawayPostgresState, ToxiproxyState } from './state-file.ts';
 import { resolveToxiproxyBinary } from './toxiproxy-binary.ts';
-import { launchSim, newSecrets, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, targetTlsEnv, type SimName } from './simulators.ts';
+import { allOf } from './service-group.ts';
+import { normalizeTargetConfig } from './target-config.ts';
+import { launchSim, newSecrets, scaleOutTargetEnv, SIM_NAMES, simEnv, simMain, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, targetTlsEnv, type SimName } from './simulators.ts';
 import { ensureStackTls, removeStackTls, stackTlsFiles } from './stack-tls.ts';
 import { startToxiproxyServer, syncProxies, toxiproxyAnswers, toxiproxyUrl } from './toxiproxy-server.ts';
 import type { ProxyEndpoint, ServiceControl, ServiceName, ServiceStatus, StackEndpoints, StackProvider, TargetConfig } from './types.ts';
@@ -44,30 +46,6 @@ const TARGET_MAIN = path.join(PACKAGE_ROOT, 'target', 'main.ts');
 const TARGET_START_TIMEOUT_MS = 20_000;
 /** How long `up` waits for a target that answers to also report healthy. */
 const TARGET_READY_WAIT_MS = 10_000;
-/** Environment the stack sets itself (with each proxy's, e.g. DATABASE_URL); a scenario's env cannot override these. */
-const STACK_OWNED_ENV: readonly string[] = [
-  'DATABASE_URL',
-  'PORT',
-  'HOST',
-  'CHAOSCTL_SABOTAGE',
-  'TELEGRAM_API_ROOT',
-  'YOOKASSA_API_URL',
-  'CRYPTOPAY_API_URL',
-  'BOT_TOKEN',
-  'YOOKASSA_SHOP_ID',
-  'YOOKASSA_SECRET_KEY',
-  'CRYPTOPAY_TOKEN',
-  'CONTROL_TOKEN',
-  'NODE_EXTRA_CA_CERTS',
-  // Set by the stack itself when the target runs as several instances.
-  'REDIS_URL',
-  'BOT_MODE',
-  'BOT_WEBHOOK_URL',
-  'BOT_WEBHOOK_SECRET',
-];
-/** Most target instances a stack runs (each one is a Node process on a 2-core machine). */
-export const MAX_INSTANCES = 4;
-
 export interface LocalStackOptions {
   /** Where stack.json and logs/ live; stateDir() (read at each call) when left out. */
   stateDir?: string;
@@ -100,7 +78,7 @@ export class LocalStack implements StackProvider {
     state.toxiproxy = await this.upToxiproxy(state, upstreams, logs, progress, save);
     await save();
     const targetEnv = { ...proxyEnvFor(state.toxiproxy.proxies, upstreams), ...targetSecretEnv(state.secrets), ...targetTlsEnv(tls) };
-    await this.upTargets(state, normalizeConfig(withActiveMutant(config, this.env())), targetEnv, logs, progress, save);
+    await this.upTargets(state, normalizeTargetConfig(withActiveMutant(config, this.env()), 'local'), targetEnv, logs, progress, save);
 
     const endpoints = endpointsOf(state);
     if (!endpoints) throw new ChaosError('CHAOSCTL_E_STATE', { file: stackStateFile(dir), detail: 'incomplete after up' });
@@ -439,13 +417,7 @@ export class LocalStack implements StackProvider {
     state.secrets ??= newSecrets();
     state.secrets.webhookSecret ??= randomBytes(24).toString('hex');
     await save();
-    const env = {
-      ...baseEnv,
-      REDIS_URL: redisUrl(state.redis.port),
-      BOT_MODE: 'webhook',
-      BOT_WEBHOOK_URL: `${targetUrl(frontPort)}/telegram/webhook`,
-      BOT_WEBHOOK_SECRET: state.secrets.webhookSecret,
-    };
+    const env = { ...baseEnv, ...scaleOutTargetEnv(targetUrl(frontPort), redisUrl(state.redis.port), state.secrets.webhookSecret) };
     await this.stopMoreTargets(state, count - 1, progress, save);
     const existing = [state.target, ...(state.moreTargets ?? [])];
     // An instance never listens on the target port: that is HAProxy's once there are several.
@@ -606,24 +578,11 @@ export class LocalStack implements StackProvider {
 
   /** `service: target` without an instance: every instance at once (the one process when there is one). */
   private allTargetsControl(): ServiceControl {
-    const each = async (): Promise<ServiceControl[]> => {
+    return allOf(async () => {
       const state = await this.readState();
       const count = 1 + (state?.moreTargets?.length ?? 0);
       return Array.from({ length: count }, (_, i) => serviceControl(() => this.targetService(i + 1)));
-    };
-    const all = (op: (c: ServiceControl) => Promise<void>) => async (): Promise<void> => {
-      await Promise.all((await each()).map(op));
-    };
-    return {
-      stop: all((c) => c.stop()),
-      start: all((c) => c.start()),
-      restart: all((c) => c.restart()),
-      pause: all((c) => c.pause()),
-      resume: all((c) => c.resume()),
-      kill: all((c) => c.kill()),
-      ensureRunning: all((c) => c.ensureRunning()),
-      isRunning: async () => (await Promise.all((await each()).map((c) => c.isRunning()))).every(Boolean),
-    };
+    });
   }
 
   // ---- simulators -----------------------------------------------------------
@@ -867,23 +826,8 @@ function toxiproxyMarker(tp: Pick<ToxiproxyState, 'binary' | 'port'>): string {
   return `${tp.binary} -host 127.0.0.1 -port ${tp.port}`;
 }
 
-/** Sorted, de-duplicated sabotage and stack-owned env keys dropped, so equal configs compare equal. */
-function normalizeConfig(config: TargetConfig): TargetConfig {
-  const env: Record<string, string> = {};
-  for (const key of Object.keys(config.env).sort()) {
-    if (STACK_OWNED_ENV.includes(key)) continue;
-    const value = config.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  const instances = config.instances ?? 1;
-  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES) {
-    throw new ChaosError('CHAOSCTL_E_STACK_UNSUPPORTED', { operation: `instances: ${instances}`, detail: `the local stack runs 1 to ${MAX_INSTANCES} target instances` });
-  }
-  return { env, sabotage: [...new Set(config.sabotage)].sort(), ...(instances > 1 ? { instances } : {}) };
-}
-
 function sameTargetConfig(a: TargetConfig, b: TargetConfig): boolean {
-  return JSON.stringify(normalizeConfig(a)) === JSON.stringify(normalizeConfig(b));
+  return JSON.stringify(normalizeTargetConfig(a, 'local')) === JSON.stringify(normalizeTargetConfig(b, 'local'));
 }
 
 function describeConfigChange(from: TargetConfig, to: TargetConfig, portChanged = false): string {

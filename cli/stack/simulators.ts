@@ -21,6 +21,8 @@ export interface StackSecrets {
   cryptopayToken: string;
   /** Guards the target's /_control API. */
   controlToken: string;
+  /** Telegram's X-Telegram-Bot-Api-Secret-Token in webhook mode (several instances); added on first need. */
+  webhookSecret?: string;
 }
 
 export function newSecrets(): StackSecrets {
@@ -93,6 +95,15 @@ export function targetTlsEnv(tls: StackTlsFiles): Record<string, string> {
 export const ADMIN_VIRTUAL_USER = 999;
 
 /** Target settings the stack gives by default; scenario overrides win over these. */
+/**
+ * What each of several target instances adds to its environment: the shared
+ * Redis (rate limit, B3) and Telegram by webhook through the front door
+ * (HAProxy), since Telegram refuses two pollers of one bot.
+ */
+export function scaleOutTargetEnv(frontUrl: string, redis: string, webhookSecret: string): Record<string, string> {
+  return { REDIS_URL: redis, BOT_MODE: 'webhook', BOT_WEBHOOK_URL: `${frontUrl}/telegram/webhook`, BOT_WEBHOOK_SECRET: webhookSecret };
+}
+
 export const TARGET_DEFAULT_ENV: Readonly<Record<string, string>> = {
   ADMIN_IDS: String(100_000_000 + ADMIN_VIRTUAL_USER),
   // The YooKassa simulator delivers from this machine, not from YooKassa's published ranges.

@@ -133,17 +133,3 @@ test('docker mode: `down` removes the containers its state folder created, even 
     for (const c of [ours, theirs, unlabelled]) await c.remove({ force: true }).catch(() => undefined);
   }
 });
-
-test('docker mode runs one target instance: a scenario that needs two is reported as not run (exit 3), never run with one', { skip, timeout: 120_000 }, async () => {
-  const { env, outDir } = isolatedEnv();
-  const result = await runCli(['run', 'B4', '--stack', 'docker', '--out', outDir], env);
-  assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, /not run: this scenario needs 2 target instances and --stack docker runs 1; run it with --stack local/);
-  assert.match(result.stderr, /ERROR +B4/);
-  const runs = readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory());
-  const journal = JSON.parse(readFileSync(path.join(outDir, runs[0]?.name ?? '', 'B4.journal.json'), 'utf8')) as { status: string; loads: unknown[] };
-  assert.equal(journal.status, 'error');
-  assert.deepEqual(journal.loads, [], 'nothing ran');
-  const created = await docker.listContainers({ all: true, filters: { label: [`${STATE_DIR_LABEL}=${env.CHAOSCTL_STATE_DIR as string}`] } });
-  assert.deepEqual(created, [], 'no container was started for it');
-});

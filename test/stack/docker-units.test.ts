@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { containerName, demux, specHash } from '../../cli/stack/docker/containers.ts';
 import { baseTag, recipes, recipeTag, shortHash } from '../../cli/stack/docker/images.ts';
-import { containerSpecs, proxiesFor } from '../../cli/stack/docker/services.ts';
+import { containerKey, containerSpecs, proxiesFor } from '../../cli/stack/docker/services.ts';
 import type { DockerPorts } from '../../cli/stack/docker/services.ts';
 import { DockerStackStateSchema } from '../../cli/stack/docker/state.ts';
 import { newSecrets } from '../../cli/stack/simulators.ts';
@@ -51,8 +51,9 @@ test('an image tag changes with the content of a file going in, not with its pat
   assert.notEqual(changed[1], first[1], 'toxiproxy is rebuilt when its binary changes');
   assert.equal(changed[2], first[2]);
   const rebased = await tags(tp, node, 'chaosctl/base:other');
-  for (let i = 0; i < 3; i++) assert.notEqual(rebased[i], first[i], 'a new base rebuilds everything on it');
-  for (const tag of first) assert.match(tag, /^chaosctl\/(postgres|toxiproxy|node):[0-9a-f]{16}$/);
+  for (let i = 0; i < first.length; i++) assert.notEqual(rebased[i], first[i], 'a new base rebuilds everything on it');
+  assert.equal(first.length, 4);
+  for (const tag of first) assert.match(tag, /^chaosctl\/(postgres|toxiproxy|node|scaleout):[0-9a-f]{16}$/);
 });
 
 test('every offline image is built FROM the imported base, never from a registry image', () => {
@@ -89,6 +90,38 @@ test("the target's container: stack-owned settings win over a scenario's overrid
     assert.match(proxy.listen, /^127\.0\.0\.1:\d+$/);
     assert.match(proxy.upstream, /^127\.0\.0\.1:\d+$/);
   }
+});
+
+test('several instances: one container each on its own port, HAProxy on the target port in front of them, a Redis, webhook mode', () => {
+  const secrets = { ...newSecrets(), webhookSecret: 'hook-secret' };
+  const scaled: DockerPorts = { ...ports, instances: [7001, 7002, 7003], redis: 7100 };
+  const specs = containerSpecs(scaled, secrets, { env: {}, sabotage: [], instances: 2 }, '/t');
+  assert.deepEqual(specs.map(containerKey), ['postgres', 'telegram', 'yookassa', 'cryptopay', 'redis', 'toxiproxy', 'target', 'target-2', 'haproxy']);
+  const targets = specs.filter((s) => s.service === 'target');
+  assert.deepEqual(targets.map((t) => t.port), [7001, 7002], 'a third recorded port is not used by two instances');
+  for (const t of targets) {
+    assert.equal(t.env.PORT, String(t.port));
+    assert.equal(t.env.REDIS_URL, 'redis://127.0.0.1:7100');
+    assert.equal(t.env.BOT_MODE, 'webhook');
+    assert.equal(t.env.BOT_WEBHOOK_URL, 'http://127.0.0.1:5003/telegram/webhook', "Telegram's webhook goes through the front door");
+    assert.equal(t.env.BOT_WEBHOOK_SECRET, 'hook-secret');
+  }
+  const haproxy = specs.find((s) => s.service === 'haproxy');
+  assert.equal(haproxy?.port, 5003);
+  const config = haproxy?.env.HAPROXY_CONFIG ?? '';
+  assert.match(config, /bind 127\.0\.0\.1:5003\n/);
+  assert.match(config, /server target1 127\.0\.0\.1:7001 /);
+  assert.match(config, /server target2 127\.0\.0\.1:7002 /);
+  assert.doesNotMatch(config, /7003/);
+  const redis = specs.find((s) => s.service === 'redis');
+  assert.deepEqual(redis?.cmd.slice(0, 5), ['redis-server', '--port', '7100', '--bind', '127.0.0.1']);
+  // One instance: none of it, and the target back on the target port.
+  const single = containerSpecs(scaled, secrets, { env: {}, sabotage: [] }, '/t');
+  assert.deepEqual(single.map(containerKey), ['postgres', 'telegram', 'yookassa', 'cryptopay', 'toxiproxy', 'target']);
+  assert.equal(single.find((s) => s.service === 'target')?.env.PORT, '5003');
+  assert.equal(single.find((s) => s.service === 'target')?.env.BOT_MODE, undefined);
+  // Without the ports or the secret recorded, it says so instead of guessing.
+  assert.throws(() => containerSpecs(ports, secrets, { env: {}, sabotage: [], instances: 2 }, '/t'), /needs 2 instance ports/);
 });
 
 test('a container is recreated when its configuration changes (spec hash), not otherwise', () => {

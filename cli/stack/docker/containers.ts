@@ -6,11 +6,12 @@ import type Docker from 'dockerode';
 import { PACKAGE_ROOT } from '../../paths.ts';
 import { httpStatus } from '../http-probe.ts';
 import { canConnect } from '../postgres-cluster.ts';
+import { redisAnswers } from '../redis-server.ts';
 import { waitUntil } from '../processes.ts';
 import type { RunState } from '../child-service.ts';
 import { isNotFound, SERVICE_LABEL, STACK_LABEL } from './client.ts';
 import { shortHash } from './images.ts';
-import { APP_DIR, postgresUrl } from './services.ts';
+import { APP_DIR, containerKey, postgresUrl } from './services.ts';
 import type { ContainerSpec } from './services.ts';
 
 /** Hash of what a container was created with; a container whose hash differs is recreated. */
@@ -48,19 +49,19 @@ export async function containerState(docker: Docker, name: string): Promise<{ st
 export async function createContainer(docker: Docker, who: ContainerIdentity, spec: ContainerSpec, image: string): Promise<Docker.Container> {
   const node = spec.image === 'node';
   return docker.createContainer({
-    name: containerName(who.stackId, spec.service),
+    name: containerName(who.stackId, containerKey(spec)),
     Image: image,
     Cmd: spec.cmd,
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-    Labels: { [STACK_LABEL]: who.stackId, [SERVICE_LABEL]: spec.service, [SPEC_LABEL]: specHash(spec, image), [STATE_DIR_LABEL]: who.stateDir },
+    Labels: { [STACK_LABEL]: who.stackId, [SERVICE_LABEL]: containerKey(spec), [SPEC_LABEL]: specHash(spec, image), [STATE_DIR_LABEL]: who.stateDir },
     ...(node ? { WorkingDir: APP_DIR } : {}),
     // `docker stop` waits this long before SIGKILL; every service here shuts down well within it.
     StopTimeout: 10,
     HostConfig: {
       // The only network: every address is 127.0.0.1 on this machine, as in local mode.
       NetworkMode: 'host',
-      // An init as PID 1 forwards SIGTERM to node, so `docker stop` is a clean shutdown, not a 10 s wait.
-      Init: node,
+      // An init as PID 1 forwards SIGTERM to node (and HAProxy, Redis), so `docker stop` is a clean shutdown, not a 10 s wait.
+      Init: node || spec.image === 'scaleout',
       Binds: [...(node ? [`${PACKAGE_ROOT}:${APP_DIR}:ro`] : []), ...spec.binds],
     },
   });
@@ -96,7 +97,7 @@ export function demux(buffer: Buffer): string {
 }
 
 /** Time a service gets to answer after its container starts (the Node ones compile TypeScript first). */
-export const READY_TIMEOUT_MS: Record<ContainerSpec['image'], number> = { postgres: 60_000, toxiproxy: 10_000, node: 30_000 };
+export const READY_TIMEOUT_MS: Record<ContainerSpec['image'], number> = { postgres: 60_000, toxiproxy: 10_000, node: 30_000, scaleout: 10_000 };
 
 /** What "answers" means per service: a PostgreSQL query, or any HTTP status on its health or status URL. */
 export function readinessCheck(spec: Pick<ContainerSpec, 'service' | 'port'>): () => Promise<boolean> {
@@ -107,7 +108,10 @@ export function readinessCheck(spec: Pick<ContainerSpec, 'service' | 'port'>): (
     case 'toxiproxy':
       return async () => (await httpStatus(`${base}/version`, 1000)) === 200;
     case 'target':
+    case 'haproxy':
       return async () => (await httpStatus(`${base}/health`, 1000)) !== null;
+    case 'redis':
+      return () => redisAnswers(spec.port, 1000);
     case 'telegram':
     case 'yookassa':
     case 'cryptopay':

@@ -1,8 +1,9 @@
 /**
  * The offline images of the docker stack, for machines with no image registry:
  * a Debian base from debootstrap + `docker import`, PostgreSQL 15 from Debian's
- * packages, the Toxiproxy server local mode builds, and Node 20 copied from this
- * machine. Each image is tagged with a hash of everything that goes into it, so
+ * packages, the Toxiproxy server local mode builds, Node 20 copied from this
+ * machine, and HAProxy + Redis from Debian's packages (for several target
+ * instances). Each image is tagged with a hash of everything that goes into it, so
  * an unchanged recipe never rebuilds; the debootstrap tree is cached as a tarball.
  */
 import { createHash } from 'node:crypto';
@@ -19,9 +20,9 @@ import { IMAGE_LABEL, isNotFound, requireDaemon } from './client.ts';
 type Progress = (line: string) => void;
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type ImageKind = 'base' | 'postgres' | 'toxiproxy' | 'node';
-/** The three images the stack's containers run. */
-export type StackImages = Record<'postgres' | 'toxiproxy' | 'node', string>;
+export type ImageKind = 'base' | 'postgres' | 'toxiproxy' | 'node' | 'scaleout';
+/** The images the stack's containers run (scaleout: HAProxy and Redis, for a target of several instances). */
+export type StackImages = Record<Exclude<ImageKind, 'base'>, string>;
 
 export const DEBIAN_SUITE = 'bookworm';
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -94,7 +95,7 @@ export function baseTag(): string {
   return `chaosctl/base:${shortHash([BASE_RECIPE])}`;
 }
 
-/** The recipes of the three stack images on top of `base`. */
+/** The recipes of the stack's images on top of `base`. */
 export function recipes(base: string, toxiproxyBinary: string, nodeBinary: string): Recipe[] {
   return [
     {
@@ -125,6 +126,19 @@ export function recipes(base: string, toxiproxyBinary: string, nodeBinary: strin
       kind: 'node',
       dockerfile: [`FROM ${base}`, `LABEL ${IMAGE_LABEL}=node`, 'COPY node /usr/local/bin/node', 'WORKDIR /app', 'CMD ["node", "--version"]', ''].join('\n'),
       files: { node: nodeBinary },
+      texts: {},
+    },
+    {
+      // One image for both scale-out services: each container names its program in its command.
+      kind: 'scaleout',
+      dockerfile: [
+        `FROM ${base}`,
+        `LABEL ${IMAGE_LABEL}=scaleout`,
+        'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy redis-server && rm -rf /var/lib/apt/lists/*',
+        'CMD ["haproxy", "-v"]',
+        '',
+      ].join('\n'),
+      files: {},
       texts: {},
     },
   ];

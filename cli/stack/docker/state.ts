@@ -19,9 +19,13 @@ export const DockerStackStateSchema = z.object({
     yookassa: z.number().int(),
     cryptopay: z.number().int(),
     proxies: z.record(z.string(), z.number().int()),
+    /** With several target instances: each instance's own port (HAProxy holds `target`), and Redis's. */
+    instances: z.array(z.number().int()).optional(),
+    redis: z.number().int().optional(),
   }),
   secrets: SecretsSchema,
-  images: z.object({ postgres: z.string(), toxiproxy: z.string(), node: z.string() }),
+  // scaleout came later: a state file written before it still reads (the next `up` records it).
+  images: z.object({ postgres: z.string(), toxiproxy: z.string(), node: z.string(), scaleout: z.string().default('') }),
   /** The target's configuration as last started. */
   target: TargetConfigSchema,
 });
