@@ -291,16 +291,11 @@ async function reserveScaleOut(state: DockerStackState, count: number): Promise<
   if (count <= 1) return;
   const ports = state.ports;
   const taken = new Set([ports.postgres, ports.toxiproxy, ports.target, ports.telegram, ports.yookassa, ports.cryptopay, ...Object.values(ports.proxies), ...(ports.instances ?? [])]);
+  // A port free right now may still be one this stack recorded for a container that is not running.
   const fresh = async (): Promise<number> => {
-    // A port free right now may still be one this stack recorded for a container that is not running.
-    for (let tries = 0; tries < 20; tries += 1) {
-      const port = await freePort();
-      if (!taken.has(port)) {
-        taken.add(port);
-        return port;
-      }
-    }
-    throw new Error('could not find a free port that this stack has not recorded');
+    const port = await freePort(taken);
+    taken.add(port);
+    return port;
   };
   const instances = [...(ports.instances ?? [])];
   while (instances.length < count) instances.push(await fresh());

@@ -8,11 +8,12 @@ const handedOut = new Set<number>();
  * A port nothing listens on right now, found by binding to port 0. Another
  * process could take it before our service binds it; the service's start then
  * fails with a clear "address in use", which is rare enough to accept.
+ * `avoid`: ports recorded for services that are not running right now (free, but taken).
  */
-export async function freePort(): Promise<number> {
+export async function freePort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const port = await bindAndRelease();
-    if (!handedOut.has(port)) {
+    if (!handedOut.has(port) && !avoid.has(port)) {
       handedOut.add(port);
       return port;
     }

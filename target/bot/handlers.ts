@@ -21,6 +21,7 @@ export interface SubscriptionPlan {
 }
 
 /** What a top-up request answers; payments/'s TopupResult has this shape. */
+/** `error` is shown to the user as it is: the payments side words it for them. */
 export type BotTopupResult = { ok: true; confirmationUrl: string } | { ok: false; error: string };
 
 /** The payments part, when wired: payments/'s PaymentService fits as it is. */
@@ -171,14 +172,17 @@ export function createHandlers(settings: HandlerSettings): Composer<BotContext> 
       await ctx.reply(TEXT.topupUsage);
       return;
     }
-    let offer: BotTopupResult;
+    // C5: on failure the user hears what went wrong (the payment service words it: timed out,
+    // unavailable, refused; no money taken) and can try again; the payment row says failed.
+    // A hook that throws has no such words: its message is internal, so the user gets the generic one.
+    let reply: string;
     try {
-      offer = await settings.payments.createTopup(user.id, amountMinor);
-    } catch (error) {
-      offer = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      const offer = await settings.payments.createTopup(user.id, amountMinor);
+      reply = offer.ok ? `Pay here: ${offer.confirmationUrl}` : offer.error.trim() || TEXT.topupFailed;
+    } catch {
+      reply = TEXT.topupFailed;
     }
-    // C5: on failure the user hears about it and can try again; the payment row says failed.
-    await ctx.reply(offer.ok ? `Pay here: ${offer.confirmationUrl}` : TEXT.topupFailed);
+    await ctx.reply(reply);
   });
 
   handlers.callbackQuery(/^habit_done:(\d{1,15})$/, async (ctx) => {

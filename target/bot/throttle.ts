@@ -7,6 +7,17 @@
  * Windows are fixed: the first update of a user opens a window of
  * `windowMs`, and the count starts again when it ends. That is what an
  * INCR + PEXPIRE in a shared store gives, so both stores count alike.
+ *
+ * Why not grammY's @grammyjs/ratelimiter (read in its 1.2.1 source): its
+ * Redis store sends INCR and then, for a new window, PEXPIRE as two separate
+ * commands, so a connection lost between the two (the faults this project
+ * injects) leaves a key with no expiry and that user throttled for good; and
+ * its middleware awaits the store with no catch, so a Redis that is down
+ * turns every update into an error instead of letting it through. Fixing
+ * both means handing it a store client that is this store and a catch around
+ * it, which leaves the plugin a shell around this code; so the middleware
+ * stays here, with one atomic script in Redis (redis-rate-limit-store.ts,
+ * through ioredis).
  */
 import type { Context, MiddlewareFn } from 'grammy';
 import type { Logger } from 'pino';

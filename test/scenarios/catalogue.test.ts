@@ -5,6 +5,7 @@ import path from 'node:path';
 import { formatProblem, listScenarioFiles, validateScenarioText } from '../../cli/engine/scenario-loader.ts';
 import { DEFAULT_SCENARIO_DIR, PACKAGE_ROOT } from '../../cli/paths.ts';
 import { CLAUSES_FILE, loadCatalogue, renderClauses, SEED_ROWS } from '../../cli/engine/write-clauses.ts';
+import { commentPlaces, namesRow, readSources, renderTrace, testTitles, TRACE_FILE } from '../../cli/engine/write-trace.ts';
 
 const files = listScenarioFiles(DEFAULT_SCENARIO_DIR);
 
@@ -60,14 +61,40 @@ test('every seed row has expectations in its own scenario, and every expectation
   }
 });
 
-test('docs/seed-clauses.md matches the catalogue', () => {
+/** A generated doc must be on disk exactly as its generator writes it now. */
+function assertGenerated(file: string, expected: string, script: string, from: string): void {
+  const name = path.relative(PACKAGE_ROOT, file);
   let onDisk = '';
   try {
-    onDisk = readFileSync(CLAUSES_FILE, 'utf8');
+    onDisk = readFileSync(file, 'utf8');
   } catch {
-    assert.fail('docs/seed-clauses.md is missing: run npm run clauses');
+    assert.fail(`${name} is missing: run npm run ${script}`);
   }
-  assert.ok(onDisk === renderClauses(catalogue), 'docs/seed-clauses.md is out of date with scenarios/: run npm run clauses and commit the result');
+  assert.ok(onDisk === expected, `${name} is out of date with ${from}: run npm run ${script} and commit the result`);
+}
+
+test('docs/seed-clauses.md matches the catalogue', () => {
+  assertGenerated(CLAUSES_FILE, renderClauses(catalogue), 'clauses', 'scenarios/');
+});
+
+test('docs/target-trace.md matches the tree (code comments, test titles, scenarios)', () => {
+  assertGenerated(TRACE_FILE, renderTrace(readSources()), 'trace', 'the tree');
+});
+
+test('the trace names a row only as a whole token, and finds comments above declarations and test titles', () => {
+  assert.ok(namesRow('C7/L9: credited once', 'L9'));
+  assert.ok(namesRow('C7/L9: credited once', 'C7'));
+  assert.ok(!namesRow('L10: no double credit', 'L1'));
+  assert.ok(!namesRow('a neighbour of C1B', 'C1'));
+  assert.ok(!namesRow('§7.4 fast 503', '§7'));
+  assert.ok(namesRow('(seed §7.4)', '§7.4'));
+  const places = commentPlaces('x.ts', ['/** L5: paged. */', 'export async function sendDue() {}', '', '// C9 here', 'const a = 1; // B7 trailing'].join('\n'));
+  assert.deepEqual(places.map((p) => [p.name, namesRow(p.comment, 'L5'), namesRow(p.comment, 'C9'), namesRow(p.comment, 'B7')]), [
+    ['sendDue', true, false, false],
+    ['a', false, true, false],
+    [null, false, false, true],
+  ]);
+  assert.deepEqual(testTitles('t.test.ts', "test('L1: it\\'s fast', () => {});\ntest(\"C2: two\", { timeout: 1 }, async () => {});").map((t) => t.title), ["L1: it's fast", 'C2: two']);
 });
 
 test('the catalogue table in docs/scenarios.md has one row per scenario with its exact catches', () => {

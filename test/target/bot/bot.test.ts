@@ -392,7 +392,7 @@ test('/topup reads amounts strictly and /subscribe finds only real plans: hostil
   }
 });
 
-test('/topup calls the payments hook with minor units and shows where to pay; a failed or throwing hook gets a retry message', async () => {
+test('C5: /topup calls the payments hook with minor units and shows where to pay; a failure is told in the payments side\'s words, a throwing hook gets the generic retry message', async () => {
   const calls: Array<[number, number]> = [];
   let fail: 'no' | 'answer' | 'throw' = 'no';
   const h = await startBotHarness(pg, {
@@ -401,7 +401,7 @@ test('/topup calls the payments hook with minor units and shows where to pay; a 
         createTopup: (userId, amount) => {
           calls.push([userId, amount]);
           if (fail === 'throw') return Promise.reject(new Error('provider timeout'));
-          return Promise.resolve(fail === 'answer' ? { ok: false as const, error: 'timeout' } : { ok: true as const, confirmationUrl: 'http://127.0.0.1/pay/1' });
+          return Promise.resolve(fail === 'answer' ? { ok: false as const, error: 'The payment service did not answer in time. No money was taken; please try again.' } : { ok: true as const, confirmationUrl: 'http://127.0.0.1/pay/1' });
         },
       },
     },
@@ -409,7 +409,7 @@ test('/topup calls the payments hook with minor units and shows where to pay; a 
   try {
     assert.deepEqual(await say(h, 1, '/topup 500'), ['Pay here: http://127.0.0.1/pay/1']);
     fail = 'answer';
-    assert.deepEqual(await say(h, 1, '/topup 12.5'), [TEXT.topupFailed]);
+    assert.deepEqual(await say(h, 1, '/topup 12.5'), ['The payment service did not answer in time. No money was taken; please try again.']);
     fail = 'throw';
     assert.deepEqual(await say(h, 1, '/topup 1'), [TEXT.topupFailed]);
     const userId = await userIdOf(h, 1);

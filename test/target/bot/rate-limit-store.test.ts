@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findRedisServer, skipWithoutRedis, startRedis } from '../support/redis-server.ts';
-import { encodeCommand, parseReply, RedisRateLimitStore, RedisReplyError } from '../../../target/bot/redis-rate-limit-store.ts';
+import { RedisRateLimitStore } from '../../../target/bot/redis-rate-limit-store.ts';
 import { MemoryRateLimitStore } from '../../../target/bot/throttle.ts';
 
 test('memory store: counts per key within a window, starts again when it ends, sweeps ended windows', async () => {
@@ -19,23 +19,6 @@ test('memory store: counts per key within a window, starts again when it ends, s
   now = 60_000;
   assert.equal(await store.hit('a', 60_000), 1, 'a new window');
   assert.equal(store.size, 1, 'b ended and was swept');
-});
-
-test('RESP encoding and parsing, including replies split across chunks', () => {
-  assert.equal(encodeCommand(['EVAL', 'ä', '1']).toString('utf8'), '*3\r\n$4\r\nEVAL\r\n$2\r\nä\r\n$1\r\n1\r\n');
-  const replies = Buffer.from('+OK\r\n:42\r\n$5\r\nhello\r\n$-1\r\n*2\r\n:1\r\n$1\r\nx\r\n-ERR wrong\r\n');
-  const values: unknown[] = [];
-  let offset = 0;
-  for (;;) {
-    const parsed = parseReply(replies, offset);
-    if (!parsed) break;
-    values.push(parsed.value);
-    offset = parsed.next;
-  }
-  assert.deepEqual(values.slice(0, 5), ['OK', 42, 'hello', null, [1, 'x']]);
-  assert.ok(values[5] instanceof RedisReplyError);
-  assert.equal(parseReply(Buffer.from('$5\r\nhel')), null);
-  assert.equal(parseReply(Buffer.from('*2\r\n:1\r\n')), null);
 });
 
 const redisBinary = findRedisServer();
