@@ -224,8 +224,8 @@ export class DockerStack implements StackProvider {
   }
 
   private async ensureContainer(who: ContainerIdentity, spec: ContainerSpec, image: string, progress: Progress): Promise<void> {
-    const name = containerName(who.stackId, containerKey(spec));
     const label = containerKey(spec);
+    const name = containerName(who.stackId, label);
     let current = await containerState(this.docker, name);
     if (current.state !== 'missing' && current.spec !== specHash(spec, image)) {
       progress(`${label}: its configuration or image changed; recreating container ${name}`);

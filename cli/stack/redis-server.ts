@@ -57,9 +57,14 @@ export interface StartRedisOptions {
   cwd: string;
 }
 
+/** redis-server's arguments for a throwaway store on 127.0.0.1:`port`: no persistence, in the foreground (local process and docker container alike). */
+export function redisServerArgs(port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+}
+
 /** Starts redis-server without persistence on 127.0.0.1:`port` and waits (≤ 10 s) until it answers PING. Returns its pid. */
 export async function startRedisServer(options: StartRedisOptions): Promise<number> {
-  const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', options.cwd];
+  const args = [...redisServerArgs(options.port), '--dir', options.cwd];
   const pid = spawnDetached(options.binary, args, { cwd: options.cwd, env: process.env, logFile: options.logFile });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && isAlive(pid)) {

@@ -41,6 +41,11 @@ fi
 exec "$bin/postgres" -D "$data" -p "\${PGPORT:-5432}" -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off "$@"
 `;
 
+/** One Dockerfile line installing Debian packages from the mirror, leaving no package lists behind. */
+function aptInstall(...packages: string[]): string {
+  return `RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*`;
+}
+
 interface Recipe {
   kind: Exclude<ImageKind, 'base'>;
   dockerfile: string;
@@ -103,7 +108,7 @@ export function recipes(base: string, toxiproxyBinary: string, nodeBinary: strin
       dockerfile: [
         `FROM ${base}`,
         `LABEL ${IMAGE_LABEL}=postgres`,
-        'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15 && rm -rf /var/lib/apt/lists/*',
+        aptInstall('postgresql-15'),
         'RUN mkdir -p /var/lib/postgresql/data && chown -R postgres:postgres /var/lib/postgresql',
         'COPY entrypoint.sh /usr/local/bin/chaosctl-postgres',
         'RUN chmod 755 /usr/local/bin/chaosctl-postgres',
@@ -134,7 +139,7 @@ export function recipes(base: string, toxiproxyBinary: string, nodeBinary: strin
       dockerfile: [
         `FROM ${base}`,
         `LABEL ${IMAGE_LABEL}=scaleout`,
-        'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy redis-server && rm -rf /var/lib/apt/lists/*',
+        aptInstall('haproxy', 'redis-server'),
         'CMD ["haproxy", "-v"]',
         '',
       ].join('\n'),

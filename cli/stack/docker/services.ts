@@ -7,7 +7,7 @@
 import { haproxyConfig } from '../haproxy.ts';
 import { PROXIED_DEPENDENCIES, proxyEnvFor } from '../proxied-dependencies.ts';
 import type { Upstreams } from '../proxied-dependencies.ts';
-import { redisUrl } from '../redis-server.ts';
+import { redisServerArgs, redisUrl } from '../redis-server.ts';
 import { scaleOutTargetEnv, SIM_NAMES, simEnv, simUrl, TARGET_DEFAULT_ENV, targetSecretEnv, targetTlsEnv } from '../simulators.ts';
 import type { SimName, StackSecrets } from '../simulators.ts';
 import type { StackTlsFiles } from '../stack-tls.ts';
@@ -183,7 +183,7 @@ function redisSpec(port: number): ContainerSpec {
   return {
     service: 'redis',
     image: 'scaleout',
-    cmd: ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    cmd: ['redis-server', ...redisServerArgs(port)],
     env: {},
     port,
     binds: [],
